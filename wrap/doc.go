@@ -1,0 +1,23 @@
+// Package wrap holds the envelopes a data key pair's private key travels in,
+// behind two one-method interfaces in the manner of filippo.io/age: a
+// [Wrapper] seals a PKCS#8 private key for one holder, an [Unwrapper] opens
+// it again.
+//
+// Three holders exist:
+//   - the master key (a CMK in a KeyStore): the master-key envelope v1 below,
+//     the private_key_cipher_text of every response;
+//   - a caller's own key: wrapped_private_key (RSA-OAEP + AES key wrap with
+//     padding, SM2 enveloped key, or HPKE);
+//   - an attested enclave: ciphertext_recipient, a CMS EnvelopedData.
+//
+// # Master-key envelope v1
+//
+// All integers are big-endian:
+//
+//	magic "EKP1" | alg (1 byte: 1 AES-256-GCM, 2 SM4-GCM) | key_id (16 bytes, the UUID)
+//	| key_version (4) | nonce (12) | ciphertext || tag (16)
+//
+// The GCM additional data is the header (everything before the nonce) ||
+// key_spec || 0x00 || the caller's AAD, so neither the master key, its
+// version, the algorithm, the data key pair's spec nor the AAD can be swapped.
+package wrap
