@@ -7,4 +7,10 @@ require (
 	github.com/emmansun/gmsm v0.44.1
 )
 
-require golang.org/x/crypto v0.59.0 // indirect
+require (
+	github.com/fxamacker/cbor/v2 v2.10.0 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/veraison/go-cose v1.3.0 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+)
