@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+func runCreate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "create", "create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--sequence S] [--pem] [--keyring PATH]")
+	spec := fs.String("key-spec", "", "data key pair spec: ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1 or SM2 (required)")
+	keyID := fs.String("key-id", "", "master key id (default: the keyring's default key, created on first use)")
+	withPlain := fs.Bool("with-plain-text", true, "return the private key in plaintext")
+	aad := fs.String("aad", "", "additional authenticated data bound into the ciphertext")
+	seq := fs.String("sequence", "", "36-byte request sequence number")
+	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
+	path := keyringFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *spec == "" {
+		return fmt.Errorf("--key-spec is required")
+	}
+	kr, err := openKeyring(e, *path)
+	if err != nil {
+		return err
+	}
+	if *keyID == "" {
+		md, err := kr.DefaultKey(ctx)
+		if err != nil {
+			return err
+		}
+		*keyID = md.KeyID
+	}
+	p, err := provider.New(kr)
+	if err != nil {
+		return err
+	}
+	req := &provider.CreateEcDatakeyPairRequest{KeyID: *keyID, KeySpec: *spec, AdditionalAuthenticatedData: *aad, Sequence: *seq}
+	req.WithPlainText = withPlain
+	resp, err := p.CreateEcDatakeyPair(ctx, req)
+	if err != nil {
+		return err
+	}
+	if !*pemOut {
+		return printJSON(e.stdout, resp)
+	}
+	out := struct {
+		*provider.CreateEcDatakeyPairResponse
+		PublicKeyPEM  string `json:"public_key_pem"`
+		PrivateKeyPEM string `json:"private_key_pem,omitempty"`
+	}{CreateEcDatakeyPairResponse: resp}
+	if out.PublicKeyPEM, err = pemOf("PUBLIC KEY", resp.PublicKey); err != nil {
+		return err
+	}
+	if resp.PrivateKeyPlainText != "" {
+		if out.PrivateKeyPEM, err = pemOf("PRIVATE KEY", resp.PrivateKeyPlainText); err != nil {
+			return err
+		}
+	}
+	return printJSON(e.stdout, out)
+}
+
+// pemOf re-armours a base64 DER field as PEM.
+func pemOf(blockType, b64 string) (string, error) {
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der})), nil
+}

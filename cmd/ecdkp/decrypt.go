@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+func runDecrypt(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "decrypt", "decrypt --cipher-text B64 [--aad S] [--key-spec SPEC] [--pem] [--keyring PATH]")
+	ct := fs.String("cipher-text", "", "private_key_cipher_text from create (required)")
+	aad := fs.String("aad", "", "the additional authenticated data given to create")
+	spec := fs.String("key-spec", "", "the data key pair's spec, if known")
+	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
+	path := keyringFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *ct == "" {
+		return fmt.Errorf("--cipher-text is required")
+	}
+	kr, err := openKeyring(e, *path)
+	if err != nil {
+		return err
+	}
+	p, err := provider.New(kr)
+	if err != nil {
+		return err
+	}
+	resp, err := p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: *ct, AdditionalAuthenticatedData: *aad, KeySpec: *spec})
+	if err != nil {
+		return err
+	}
+	if !*pemOut {
+		return printJSON(e.stdout, resp)
+	}
+	out := struct {
+		*provider.DecryptDatakeyPairResponse
+		PublicKeyPEM  string `json:"public_key_pem"`
+		PrivateKeyPEM string `json:"private_key_pem"`
+	}{DecryptDatakeyPairResponse: resp}
+	if out.PublicKeyPEM, err = pemOf("PUBLIC KEY", resp.PublicKey); err != nil {
+		return err
+	}
+	if out.PrivateKeyPEM, err = pemOf("PRIVATE KEY", resp.PrivateKeyPlainText); err != nil {
+		return err
+	}
+	return printJSON(e.stdout, out)
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+const keysSynopsis = "keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID  [--keyring PATH]"
+
+func runKeys(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n", keysSynopsis)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags(e, "keys "+sub, keysSynopsis)
+	path := keyringFlag(fs)
+	var spec *string
+	if sub == "create" {
+		spec = fs.String("spec", string(provider.AES256), "master key spec: AES_256 or SM4")
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	wantArgs := 1
+	if sub == "create" || sub == "list" {
+		wantArgs = 0
+	}
+	if fs.NArg() != wantArgs {
+		return fmt.Errorf("keys %s takes %d argument(s), got %d", sub, wantArgs, fs.NArg())
+	}
+	kr, err := openKeyring(e, *path)
+	if err != nil {
+		return err
+	}
+	var out any
+	switch sub {
+	case "create":
+		out, err = kr.CreateKey(ctx, provider.MasterKeySpec(*spec))
+	case "list":
+		out, err = kr.ListKeys(ctx)
+	case "enable":
+		out, err = kr.SetKeyState(ctx, fs.Arg(0), provider.KeyEnabled)
+	case "disable":
+		out, err = kr.SetKeyState(ctx, fs.Arg(0), provider.KeyDisabled)
+	case "rotate":
+		out, err = kr.RotateKey(ctx, fs.Arg(0))
+	default:
+		return fmt.Errorf("unknown keys subcommand %q; want create, list, enable, disable or rotate", sub)
+	}
+	if err != nil {
+		return err
+	}
+	return printJSON(e.stdout, out)
+}

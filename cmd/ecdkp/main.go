@@ -1,0 +1,123 @@
+// Command ecdkp creates EC data key pairs under master keys, decrypts their
+// private key ciphertexts, manages the master keys of its keyring, serves
+// the KMS HTTP API and runs the conformance suite against an endpoint.
+//
+//	ecdkp create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--pem]
+//	ecdkp decrypt --cipher-text B64 [--aad S] [--key-spec SPEC]
+//	ecdkp keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID
+//	ecdkp serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK]
+//
+// Every subcommand takes --keyring PATH (default $XDG_DATA_HOME/ecdkp/
+// keyring.json, created on first use) and reads the keyring passphrase from
+// ECDKP_PASSPHRASE. Results are JSON on stdout; errors go to stderr with a
+// non-zero exit status.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a subcommand writes to and reads from.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+var commands = []command{
+	{"create", "create an EC data key pair under a master key", runCreate},
+	{"decrypt", "decrypt a private_key_cipher_text", runDecrypt},
+	{"keys", "manage master keys: create, list, enable, disable, rotate", runKeys},
+	{"serve", "serve the KMS HTTP API", runServe},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and returns the exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			}
+			fmt.Fprintf(e.stderr, "ecdkp %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "ecdkp: unknown command %q\n", args[0])
+	usage(e.stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ecdkp <command> [flags]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ecdkp <command> --help' for a command's flags.")
+}
+
+// errUsage marks a bad command line (exit status 2); the flag package has
+// already printed what was wrong.
+var errUsage = errors.New("usage")
+
+// newFlags makes a subcommand's flag set, writing help to stderr.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("ecdkp "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, mapping errors to ErrHelp or errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// printJSON writes v indented to stdout.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

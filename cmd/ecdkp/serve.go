@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/auth"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK] [--keyring PATH]")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	token := fs.String("token", "", "accept requests whose X-Auth-Token is T (or $ECDKP_TOKEN)")
+	ak := fs.String("ak", "", "accept requests signed with this access key (SDK-HMAC-SHA256)")
+	sk := fs.String("sk", "", "the access key's secret (or $ECDKP_SK)")
+	path := keyringFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *token == "" {
+		*token = e.getenv("ECDKP_TOKEN")
+	}
+	if *sk == "" {
+		*sk = e.getenv("ECDKP_SK")
+	}
+	if (*ak == "") != (*sk == "") {
+		return errors.New("--ak and --sk go together")
+	}
+	kr, err := openKeyring(e, *path)
+	if err != nil {
+		return err
+	}
+	md, err := kr.DefaultKey(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := provider.New(kr)
+	if err != nil {
+		return err
+	}
+	var authns []auth.Authenticator
+	if *token != "" {
+		authns = append(authns, auth.Token(*token))
+	}
+	if *ak != "" {
+		authns = append(authns, auth.AKSK(map[string]string{*ak: *sk}))
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	opts := []provider.HandlerOption{provider.WithLogger(log)}
+	switch len(authns) {
+	case 0:
+		log.Warn("no --token or --ak/--sk: every request is accepted unauthenticated")
+	case 1:
+		opts = append(opts, provider.WithAuthenticator(authns[0]))
+	default:
+		opts = append(opts, provider.WithAuthenticator(auth.Any(authns...)))
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           provider.NewHandler(p, opts...),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "keyring", kr.Path(), "default_key_id", md.KeyID)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package provider
+
+import "context"
+
+// Actions passed to the Authorizer, as Huawei IAM names them.
+const (
+	ActionCreateDataKeyPair = "kms:cmk:createDataKeyPair"
+	ActionDecrypt           = "kms:cmk:decrypt"
+)
+
+// Condition keys the provider fills in an AuthzRequest.
+const (
+	// CondKeySpec is the data key pair's spec (e.g. ECC_NIST_P256).
+	CondKeySpec = "kms:KeySpec"
+	// CondKeyUsage is the master key's usage (ENCRYPT_DECRYPT).
+	CondKeyUsage = "kms:KeyUsage"
+	// CondKeyOrigin is the master key's origin (kms, external, hsm).
+	CondKeyOrigin = "kms:KeyOrigin"
+	// CondEncryptionContext is the caller's AAD, present only when set
+	// (the API defines it as non-sensitive data).
+	CondEncryptionContext = "kms:EncryptionContext"
+	// CondEncryptionContextPresent is "true" or "false".
+	CondEncryptionContextPresent = "kms:EncryptionContextPresent"
+	// CondWrappingAlgorithm is the custom-key envelope's algorithm.
+	CondWrappingAlgorithm = "kms:WrappingAlgorithm"
+)
+
+// AuthzRequest is what an Authorizer decides on. It is built only when an
+// Authorizer is configured.
+type AuthzRequest struct {
+	Action     string
+	KeyID      string
+	Caller     Caller
+	Conditions map[string]string
+}
+
+// Authorizer is called after the master key is resolved and before any key
+// is generated or decrypted. A non-nil error refuses the request: a
+// *Error is passed through, anything else becomes KMS.0403 forbidden.
+// The embedding KMS owns IAM; without an Authorizer everything is allowed.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *AuthzRequest) error
+}
+
+// AuthorizerFunc adapts a function to Authorizer.
+type AuthorizerFunc func(ctx context.Context, req *AuthzRequest) error
+
+// Authorize calls f.
+func (f AuthorizerFunc) Authorize(ctx context.Context, req *AuthzRequest) error { return f(ctx, req) }
+
+// Caller is who sent a request, as the HTTP handler (or an embedding
+// service) established it.
+type Caller struct {
+	ProjectID string
+	Principal string
+	RequestID string
+}
+
+type callerKey struct{}
+
+// WithCaller returns a context carrying the caller.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller stored by WithCaller, or the zero Caller.
+func CallerFrom(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
+	return c
+}

@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/wrap"
+)
+
+// DecryptDatakeyPair opens a private_key_cipher_text made by
+// CreateEcDatakeyPair and returns the PKCS#8 private key with its key_id and
+// key_spec. The AAD must equal the one given at creation.
+func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (*DecryptDatakeyPairResponse, error) {
+	if req == nil {
+		return nil, Errorf(FailMissingParameter, "request body is required")
+	}
+	if req.CipherText == "" {
+		return nil, Errorf(FailMissingParameter, "cipher_text is required")
+	}
+	if len(req.CipherText) > MaxCipherTextLen {
+		return nil, Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
+	}
+	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
+		return nil, err
+	}
+	if err := checkSequence(req.Sequence); err != nil {
+		return nil, err
+	}
+	specs := curves.Specs()
+	if req.KeySpec != "" {
+		c, err := lookupSpec(req.KeySpec)
+		if err != nil {
+			return nil, err
+		}
+		specs = []curves.Spec{c.Spec()}
+	}
+	envelope, err := decodeB64("cipher_text", req.CipherText, FailInvalidCiphertext)
+	if err != nil {
+		return nil, err
+	}
+	h, err := wrap.ParseMasterHeader(envelope)
+	if err != nil {
+		return nil, wrapErr(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
+	}
+	keyID := FormatKeyID(h.KeyID)
+	mk, md, err := p.resolveKey(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if alg, _ := md.KeySpec.Algorithm(); alg != h.Algorithm {
+		return nil, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
+	}
+	if p.authz != nil {
+		conds := map[string]string{}
+		if req.KeySpec != "" {
+			conds[CondKeySpec] = req.KeySpec
+		}
+		aadConds(conds, req.AdditionalAuthenticatedData)
+		if err := p.authorize(ctx, ActionDecrypt, md, conds); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrapErr(FailCanceled, err, "request canceled")
+	}
+
+	aad := []byte(req.AdditionalAuthenticatedData)
+	var (
+		pt      []byte
+		spec    curves.Spec
+		lastErr error
+	)
+	for _, s := range specs {
+		pt, lastErr = wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, envelope, aad)
+		if lastErr == nil {
+			spec = s
+			break
+		}
+		if !errors.Is(lastErr, wrap.ErrDecrypt) {
+			break
+		}
+	}
+	if lastErr != nil {
+		switch {
+		case errors.Is(lastErr, wrap.ErrDecrypt):
+			return nil, wrapErr(FailDecrypt, lastErr, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, specHint(req.KeySpec))
+		case errors.Is(lastErr, wrap.ErrKeyUnavailable):
+			return nil, wrapErr(FailDecrypt, lastErr, "cipher_text names version %d of master key %s, which it does not hold", h.KeyVersion, keyID)
+		default:
+			return nil, wrapErr(FailInternal, lastErr, "opening cipher_text under master key %s failed", keyID)
+		}
+	}
+	defer clear(pt)
+	key, err := encoding.ParsePKCS8(pt)
+	if err != nil || key.Curve().Spec() != spec {
+		return nil, Errorf(FailInternal, "cipher_text authenticated but does not hold a %s PKCS#8 private key", spec)
+	}
+	defer key.Destroy()
+	spki, err := encoding.MarshalSPKI(key.PublicKey())
+	if err != nil {
+		return nil, wrapErr(FailInternal, err, "encoding the %s public key failed", spec)
+	}
+	return &DecryptDatakeyPairResponse{
+		KeyID:               keyID,
+		KeySpec:             string(spec),
+		PublicKey:           base64.StdEncoding.EncodeToString(spki),
+		PrivateKeyPlainText: base64.StdEncoding.EncodeToString(pt),
+	}, nil
+}
+
+func specHint(spec string) string {
+	if spec == "" {
+		return ""
+	}
+	return " and key_spec " + spec
+}
+
+// FormatKeyID writes a 16-byte UUID in the 8-4-4-4-12 lowercase hex form.
+func FormatKeyID(id [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])
+}
+
+// ParseKeyID reads a key id written by FormatKeyID; ids that are not hex
+// UUIDs cannot name a master key of the envelope and fail.
+func ParseKeyID(s string) ([16]byte, error) {
+	var id [16]byte
+	if !validKeyID(s) {
+		return id, Errorf(FailInvalidKeyID, "key_id is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+	}
+	j := 0
+	for i := 0; i < len(s); i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return id, Errorf(FailKeyNotFound, "key_id %s is not a hex UUID, so no master key has it", s)
+		}
+		id[j] = hi<<4 | lo
+		j++
+	}
+	return id, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}

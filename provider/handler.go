@@ -1,0 +1,283 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecdkp/ecdkp/provider/auth"
+)
+
+// MaxBodySize bounds a request body; larger bodies get 413 KMS.0203.
+const MaxBodySize = 64 << 10
+
+// RequestIDHeader carries the request id on every response, as Huawei
+// Cloud's gateways do; the SDK reads it into ServiceResponseError.RequestId.
+const RequestIDHeader = "X-Request-Id"
+
+// HandlerOption configures NewHandler.
+type HandlerOption func(*handler)
+
+// WithAuthenticator requires every request to authenticate (X-Auth-Token,
+// AK/SK signing, or both through auth.Any). Unauthenticated requests get 401
+// before the body is parsed or any key is touched.
+func WithAuthenticator(a auth.Authenticator) HandlerOption {
+	return func(h *handler) { h.authn = a }
+}
+
+// WithLogger logs one line per request: method, route, status, error code,
+// duration, request id and principal; never bodies or keys.
+func WithLogger(l *slog.Logger) HandlerOption {
+	return func(h *handler) { h.log = l }
+}
+
+type handler struct {
+	p     *Provider
+	authn auth.Authenticator
+	log   *slog.Logger
+}
+
+// NewHandler serves the provider over HTTP with Huawei KMS's paths:
+//
+//	POST /v1.0/{project_id}/kms/create-ec-datakey-pair
+//	POST /v1.0/{project_id}/kms/decrypt-datakey-pair
+//
+// project_id must be 32 hex characters; it reaches the Authorizer in the
+// Caller. Every error is a JSON body in the KMS error format with the
+// status of the provider's table.
+func NewHandler(p *Provider, opts ...HandlerOption) http.Handler {
+	h := &handler{p: p}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// ErrorBody is the JSON of an error response: Huawei KMS nests error_code
+// and error_msg under "error", and the official SDK reads them from there.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inner error object.
+type ErrorDetail struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+}
+
+const (
+	routeCreate  = "create-ec-datakey-pair"
+	routeDecrypt = "decrypt-datakey-pair"
+)
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := r.Header.Get(RequestIDHeader)
+	if !validRequestID(rid) {
+		rid = newRequestID()
+	}
+	w.Header().Set(RequestIDHeader, rid)
+	caller := Caller{RequestID: rid}
+	status, code := http.StatusOK, ""
+	defer func() {
+		if v := recover(); v != nil {
+			e := Errorf(FailInternal, "internal error")
+			status, code = e.Status, e.Code
+			writeError(w, e)
+		}
+		if h.log != nil {
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", status), slog.String("error_code", code),
+				slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
+				slog.String("principal", caller.Principal))
+		}
+	}()
+	e := h.serve(w, r, &caller)
+	if e != nil {
+		status, code = e.Status, e.Code
+		writeError(w, e)
+	}
+}
+
+// serve handles one request; a non-nil *Error is written by the caller.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) *Error {
+	project, route, ok := splitPath(r.URL.Path)
+	if !ok {
+		return Errorf(FailNotFound, "no API at %s %s", r.Method, clip(r.URL.Path))
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return Errorf(FailMethodNotAllowed, "%s accepts POST, not %s", route, clip(r.Method))
+	}
+	if !validProjectID(project) {
+		return Errorf(FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters")
+	}
+	caller.ProjectID = project
+	body, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	if h.authn != nil {
+		pr, err := h.authn.Authenticate(r, body)
+		if err != nil {
+			return wrapErr(FailUnauthenticated, err, "%v", err)
+		}
+		caller.Principal = pr.ID
+	}
+	ctx := WithCaller(r.Context(), *caller)
+	var (
+		resp any
+		err  error
+	)
+	switch route {
+	case routeCreate:
+		var req CreateEcDatakeyPairRequest
+		if e := decodeJSON(body, &req); e != nil {
+			return e
+		}
+		resp, err = h.p.CreateEcDatakeyPair(ctx, &req)
+	case routeDecrypt:
+		var req DecryptDatakeyPairRequest
+		if e := decodeJSON(body, &req); e != nil {
+			return e
+		}
+		resp, err = h.p.DecryptDatakeyPair(ctx, &req)
+	}
+	if err != nil {
+		return AsError(err)
+	}
+	out, err := json.Marshal(resp)
+	if err != nil {
+		return wrapErr(FailInternal, err, "encoding the response failed")
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	return nil
+}
+
+// splitPath matches /v1.0/{project_id}/kms/{route}.
+func splitPath(p string) (project, route string, ok bool) {
+	rest, found := strings.CutPrefix(p, "/v1.0/")
+	if !found {
+		return "", "", false
+	}
+	project, rest, found = strings.Cut(rest, "/")
+	if !found {
+		return "", "", false
+	}
+	route, found = strings.CutPrefix(rest, "kms/")
+	if !found || (route != routeCreate && route != routeDecrypt) {
+		return "", "", false
+	}
+	return project, route, true
+}
+
+func validProjectID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// validRequestID accepts a caller's request id of 1..64 safe characters.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// readBody reads at most MaxBodySize bytes.
+func readBody(r *http.Request) ([]byte, *Error) {
+	if r.ContentLength > MaxBodySize {
+		return nil, Errorf(FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, wrapErr(FailCanceled, err, "request canceled while reading the body")
+		}
+		return nil, wrapErr(FailMalformedJSON, err, "reading the request body failed")
+	}
+	if len(body) > MaxBodySize {
+		return nil, Errorf(FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
+	}
+	return body, nil
+}
+
+// decodeJSON parses one JSON object with no unknown fields and nothing
+// after it.
+func decodeJSON(body []byte, v any) *Error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Errorf(FailMalformedJSON, "request body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return wrapErr(FailMalformedJSON, err, "request body is not valid JSON for this API: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return Errorf(FailMalformedJSON, "request body has data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(FailMalformedJSON, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing values.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "field " + te.Field + " must be " + te.Type.String()
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + clip(strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated"
+	}
+	return "malformed"
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	out, _ := json.Marshal(ErrorBody{ErrorDetail{ErrorCode: e.Code, ErrorMsg: e.Message}})
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	status := e.Status
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}

@@ -1,0 +1,236 @@
+package keyring
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/wrap"
+)
+
+// Keyring is a master key store, safe for concurrent use.
+type Keyring struct {
+	mu        sync.RWMutex
+	keys      map[string]*masterKey
+	order     []string
+	defaultID string
+
+	file *fileStore // nil for a memory-only keyring
+	now  func() time.Time
+}
+
+// New returns an empty memory-only keyring.
+func New() *Keyring {
+	return &Keyring{keys: map[string]*masterKey{}, now: time.Now}
+}
+
+// masterKey is an immutable snapshot of one key: mutations replace it, so
+// Key hands it out without copying or locking.
+type masterKey struct {
+	md       provider.KeyMetadata
+	id       [16]byte
+	alg      wrap.Algorithm
+	material [][]byte // by version-1
+	ciphers  []wrap.KeyCipher
+}
+
+func (k *masterKey) ID() [16]byte                   { return k.id }
+func (k *masterKey) Algorithm() wrap.Algorithm      { return k.alg }
+func (k *masterKey) CurrentVersion() uint32         { return k.md.CurrentVersion }
+func (k *masterKey) Metadata() provider.KeyMetadata { return k.md }
+
+func (k *masterKey) Version(v uint32) (wrap.KeyCipher, error) {
+	if v == 0 || int(v) > len(k.ciphers) {
+		return nil, fmt.Errorf("%w: master key %s has no version %d", wrap.ErrKeyUnavailable, k.md.KeyID, v)
+	}
+	return k.ciphers[v-1], nil
+}
+
+// String redacts key material.
+func (k *masterKey) String() string { return "keyring.masterKey(" + k.md.KeyID + ")" }
+
+// withVersion returns a copy of k with one more version of material.
+func (k *masterKey) withVersion(material []byte) (*masterKey, error) {
+	c, err := wrap.NewKeyCipher(k.alg, material)
+	if err != nil {
+		return nil, err
+	}
+	n := *k
+	n.material = append(append([][]byte(nil), k.material...), material)
+	n.ciphers = append(append([]wrap.KeyCipher(nil), k.ciphers...), c)
+	n.md.CurrentVersion = uint32(len(n.ciphers))
+	return &n, nil
+}
+
+func materialSize(spec provider.MasterKeySpec) (int, wrap.Algorithm, error) {
+	switch spec {
+	case provider.AES256:
+		return 32, wrap.AES256GCM, nil
+	case provider.SM4:
+		return 16, wrap.SM4GCM, nil
+	}
+	return 0, 0, fmt.Errorf("keyring: master key spec %q is not AES_256 or SM4", spec)
+}
+
+// Key implements provider.KeyStore.
+func (r *Keyring) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
+	r.mu.RLock()
+	k, ok := r.keys[keyID]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("keyring: %w: %s", provider.ErrKeyNotFound, keyID)
+	}
+	return k, nil
+}
+
+// CreateKey implements provider.KeyManager.
+func (r *Keyring) CreateKey(_ context.Context, spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.createLocked(spec)
+}
+
+func (r *Keyring) createLocked(spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+	size, alg, err := materialSize(spec)
+	if err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	id[6] = id[6]&0x0f | 0x40 // UUID version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	material := make([]byte, size)
+	if _, err := rand.Read(material); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	base := &masterKey{
+		id:  id,
+		alg: alg,
+		md: provider.KeyMetadata{
+			KeyID:        provider.FormatKeyID(id),
+			KeySpec:      spec,
+			KeyUsage:     provider.KeyUsageEncryptDecrypt,
+			KeyState:     provider.KeyEnabled,
+			Origin:       provider.OriginKMS,
+			CreationDate: r.now().UTC().Truncate(time.Second),
+		},
+	}
+	k, err := base.withVersion(material)
+	if err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	if r.defaultID == "" {
+		k.md.Default = true
+	}
+	if err := r.commitLocked(func() {
+		r.keys[k.md.KeyID] = k
+		r.order = append(r.order, k.md.KeyID)
+		if r.defaultID == "" {
+			r.defaultID = k.md.KeyID
+		}
+	}); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	return k.md, nil
+}
+
+// ListKeys implements provider.KeyManager, in creation order.
+func (r *Keyring) ListKeys(context.Context) ([]provider.KeyMetadata, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]provider.KeyMetadata, 0, len(r.order))
+	for _, id := range r.order {
+		out = append(out, r.keys[id].md)
+	}
+	return out, nil
+}
+
+// SetKeyState implements provider.KeyManager.
+func (r *Keyring) SetKeyState(_ context.Context, keyID string, state provider.KeyState) (provider.KeyMetadata, error) {
+	if !state.Valid() {
+		return provider.KeyMetadata{}, fmt.Errorf("keyring: unknown key state %q", state)
+	}
+	return r.update(keyID, func(k *masterKey) (*masterKey, error) {
+		n := *k
+		n.md.KeyState = state
+		return &n, nil
+	})
+}
+
+// RotateKey implements provider.KeyManager.
+func (r *Keyring) RotateKey(_ context.Context, keyID string) (provider.KeyMetadata, error) {
+	return r.update(keyID, func(k *masterKey) (*masterKey, error) {
+		size, _, err := materialSize(k.md.KeySpec)
+		if err != nil {
+			return nil, err
+		}
+		material := make([]byte, size)
+		if _, err := rand.Read(material); err != nil {
+			return nil, err
+		}
+		return k.withVersion(material)
+	})
+}
+
+// DefaultKey implements provider.KeyManager: the first key created, made
+// (AES_256) and saved when the keyring is empty.
+func (r *Keyring) DefaultKey(context.Context) (provider.KeyMetadata, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.defaultID != "" {
+		return r.keys[r.defaultID].md, nil
+	}
+	return r.createLocked(provider.AES256)
+}
+
+func (r *Keyring) update(keyID string, f func(*masterKey) (*masterKey, error)) (provider.KeyMetadata, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k, ok := r.keys[keyID]
+	if !ok {
+		return provider.KeyMetadata{}, fmt.Errorf("keyring: %w: %s", provider.ErrKeyNotFound, keyID)
+	}
+	n, err := f(k)
+	if err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	if err := r.commitLocked(func() { r.keys[keyID] = n }); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	return n.md, nil
+}
+
+// commitLocked applies a change and persists it; when saving fails the
+// change is rolled back, so memory and file agree.
+func (r *Keyring) commitLocked(apply func()) error {
+	if r.file == nil {
+		apply()
+		return nil
+	}
+	saved := make(map[string]*masterKey, len(r.keys))
+	for id, k := range r.keys {
+		saved[id] = k
+	}
+	order, def := append([]string(nil), r.order...), r.defaultID
+	apply()
+	if err := r.file.save(r); err != nil {
+		r.keys, r.order, r.defaultID = saved, order, def
+		return err
+	}
+	return nil
+}
+
+// ErrWrongPassphrase is returned by Open when the passphrase does not open
+// the keyring's key material.
+var ErrWrongPassphrase = errors.New("keyring: wrong passphrase, or the keyring file was altered")
+
+var (
+	_ provider.KeyManager = (*Keyring)(nil)
+	_ provider.MasterKey  = (*masterKey)(nil)
+)

@@ -1,0 +1,389 @@
+package provider_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/wrap"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// fixture is a provider over a memory keyring with one AES and one SM4 key.
+type fixture struct {
+	kr       *keyring.Keyring
+	p        *provider.Provider
+	aes, sm4 string
+}
+
+func newFixture(t testing.TB, opts ...provider.Option) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	kr := keyring.New()
+	a, err := kr.CreateKey(ctx, provider.AES256)
+	require.NoError(t, err)
+	s, err := kr.CreateKey(ctx, provider.SM4)
+	require.NoError(t, err)
+	p, err := provider.New(kr, opts...)
+	require.NoError(t, err)
+	return &fixture{kr: kr, p: p, aes: a.KeyID, sm4: s.KeyID}
+}
+
+func b64(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	require.NoError(t, err)
+	return b
+}
+
+// TestCreateDecryptMatrix: every spec x with_plain_text x AAD x master key
+// spec; the public key matches the private key recovered through
+// DecryptDatakeyPair, and the plaintext equals the decrypted one.
+func TestCreateDecryptMatrix(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, spec := range curves.Specs() {
+		for _, mk := range []string{f.aes, f.sm4} {
+			for _, withPlain := range []*bool{nil, ptr(true), ptr(false)} {
+				for _, aad := range []string{"", "tenant=42;purpose=sign"} {
+					name := fmt.Sprintf("%s/%s/plain=%v/aad=%t", spec, mk[:8], fmtBool(withPlain), aad != "")
+					t.Run(name, func(t *testing.T) {
+						resp, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{
+							KeyID: mk, KeySpec: string(spec), WithPlainText: withPlain, AdditionalAuthenticatedData: aad,
+						})
+						require.NoError(t, err)
+						assert.Equal(t, mk, resp.KeyID)
+						assert.Equal(t, string(spec), resp.KeySpec)
+						assert.Empty(t, resp.WrappedPrivateKey)
+						assert.Empty(t, resp.CiphertextRecipient)
+						pub, err := encoding.ParseSPKI(b64(t, resp.PublicKey))
+						require.NoError(t, err)
+						assert.Equal(t, spec, pub.Curve().Spec())
+
+						wantPlain := withPlain == nil || *withPlain
+						assert.Equal(t, wantPlain, resp.PrivateKeyPlainText != "")
+
+						dec, err := f.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{
+							CipherText: resp.PrivateKeyCipherText, AdditionalAuthenticatedData: aad,
+						})
+						require.NoError(t, err)
+						assert.Equal(t, mk, dec.KeyID)
+						assert.Equal(t, string(spec), dec.KeySpec)
+						assert.Equal(t, resp.PublicKey, dec.PublicKey)
+						priv, err := encoding.ParsePKCS8(b64(t, dec.PrivateKeyPlainText))
+						require.NoError(t, err)
+						assert.True(t, priv.PublicKey().Equal(pub), "decrypted private key matches the public key")
+						if wantPlain {
+							assert.Equal(t, resp.PrivateKeyPlainText, dec.PrivateKeyPlainText)
+						}
+						// The spec hint works and a wrong hint fails.
+						_, err = f.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{
+							CipherText: resp.PrivateKeyCipherText, AdditionalAuthenticatedData: aad, KeySpec: string(spec),
+						})
+						require.NoError(t, err)
+					})
+				}
+			}
+		}
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "default"
+	}
+	return fmt.Sprint(*b)
+}
+
+// fakeKey lets a test give a master key any metadata.
+type fakeKey struct {
+	provider.MasterKey
+	md provider.KeyMetadata
+}
+
+func (k fakeKey) Metadata() provider.KeyMetadata { return k.md }
+
+// storeFunc adapts a function to provider.KeyStore.
+type storeFunc func(ctx context.Context, id string) (provider.MasterKey, error)
+
+func (f storeFunc) Key(ctx context.Context, id string) (provider.MasterKey, error) { return f(ctx, id) }
+
+// TestFailureTable produces every failure of the operation and checks its
+// code and status against the table.
+func TestFailureTable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: "ECC_NIST_P256", AdditionalAuthenticatedData: "a"})
+	require.NoError(t, err)
+	envelope := b64(t, good.PrivateKeyCipherText)
+	flipped := append([]byte{}, envelope...)
+	flipped[len(flipped)-1] ^= 1
+	badMagic := append([]byte{}, envelope...)
+	badMagic[0] = 'X'
+
+	// Keys in each state, and a key whose usage or spec is wrong.
+	base, err := f.kr.Key(ctx, f.aes)
+	require.NoError(t, err)
+	withMD := func(mut func(*provider.KeyMetadata)) provider.KeyStore {
+		return storeFunc(func(ctx context.Context, id string) (provider.MasterKey, error) {
+			md := base.Metadata()
+			mut(&md)
+			return fakeKey{base, md}, nil
+		})
+	}
+	stores := map[string]provider.KeyStore{
+		"disabled":   withMD(func(m *provider.KeyMetadata) { m.KeyState = provider.KeyDisabled }),
+		"deletion":   withMD(func(m *provider.KeyMetadata) { m.KeyState = provider.KeyPendingDeletion }),
+		"import":     withMD(func(m *provider.KeyMetadata) { m.KeyState = provider.KeyPendingImport }),
+		"usage":      withMD(func(m *provider.KeyMetadata) { m.KeyUsage = "SIGN_VERIFY" }),
+		"keyspec":    withMD(func(m *provider.KeyMetadata) { m.KeySpec = "RSA_2048" }),
+		"storefails": storeFunc(func(context.Context, string) (provider.MasterKey, error) { return nil, errors.New("disk on fire") }),
+	}
+	pFor := func(name string) *provider.Provider {
+		p, err := provider.New(stores[name])
+		require.NoError(t, err)
+		return p
+	}
+	denyAll := provider.WithAuthorizer(provider.AuthorizerFunc(func(context.Context, *provider.AuthzRequest) error {
+		return errors.New("policy says no")
+	}))
+	denying, err := provider.New(f.kr, denyAll)
+	require.NoError(t, err)
+	canceledCtx, cancel := context.WithCancel(ctx)
+	cancel()
+
+	create := func(p *provider.Provider, c context.Context, r provider.CreateEcDatakeyPairRequest) error {
+		_, err := p.CreateEcDatakeyPair(c, &r)
+		return err
+	}
+	decrypt := func(p *provider.Provider, c context.Context, r provider.DecryptDatakeyPairRequest) error {
+		_, err := p.DecryptDatakeyPair(c, &r)
+		return err
+	}
+	cr := func(mut func(*provider.CreateEcDatakeyPairRequest)) provider.CreateEcDatakeyPairRequest {
+		r := provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: "ECC_NIST_P256"}
+		mut(&r)
+		return r
+	}
+	dr := func(ct []byte, aad string) provider.DecryptDatakeyPairRequest {
+		return provider.DecryptDatakeyPairRequest{CipherText: base64.StdEncoding.EncodeToString(ct), AdditionalAuthenticatedData: aad}
+	}
+	missingKey := "00000000-0000-4000-8000-000000000000"
+
+	for _, tc := range []struct {
+		name string
+		err  error
+		want provider.Failure
+		msg  string
+	}{
+		{"missing key_id", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = "" })), provider.FailMissingParameter, "key_id"},
+		{"key_id too short", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = "abc" })), provider.FailInvalidKeyID, "key_id"},
+		{"key_id upper case", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = strings.ToUpper(f.aes) })), provider.FailInvalidKeyID, "key_id"},
+		{"key_id no dashes", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = strings.ReplaceAll(f.aes, "-", "x") })), provider.FailInvalidKeyID, "key_id"},
+		{"missing key_spec", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeySpec = "" })), provider.FailMissingParameter, "key_spec"},
+		{"unknown key_spec", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeySpec = "ECC_NIST_P224" })), provider.FailUnknownKeySpec, "ECC_NIST_P224"},
+		{"lower-case key_spec", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeySpec = "sm2" })), provider.FailUnknownKeySpec, "sm2"},
+		{"sequence too short", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.Sequence = "919c82d4" })), provider.FailInvalidSequence, "36 bytes"},
+		{"sequence bad byte", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.Sequence = "919c82d4-8046-4722-9094-35c3c6524c f" })), provider.FailInvalidSequence, "sequence"},
+		{"aad too long", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.AdditionalAuthenticatedData = strings.Repeat("a", 1024) })), provider.FailInvalidParameter, "1024"},
+		{"plaintext with wrapping key", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) {
+			r.WithPlainText = ptr(true)
+			r.WrappingPublicKey, r.WrappingAlgorithm = "AAAA", "RSAES_OAEP_SHA_256_AES_256_KEY_WRAP"
+		})), provider.FailInvalidParameter, "with_plain_text"},
+		{"wrapping key and recipient", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) {
+			r.WrappingPublicKey, r.WrappingAlgorithm = "AAAA", "RSAES_OAEP_SHA_256_AES_256_KEY_WRAP"
+			r.Recipient = &provider.Recipient{AttestationDocument: "AAAA", KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256"}
+		})), provider.FailInvalidParameter, "mutually exclusive"},
+		{"key not found", create(f.p, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = missingKey })), provider.FailKeyNotFound, missingKey},
+		{"key disabled", create(pFor("disabled"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyDisabled, "disabled"},
+		{"key pending deletion", create(pFor("deletion"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyPendingDeletion, "deletion"},
+		{"key pending import", create(pFor("import"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyPendingImport, "import"},
+		{"key usage", create(pFor("usage"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyUsage, "SIGN_VERIFY"},
+		{"master key spec", create(pFor("keyspec"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyUsage, "RSA_2048"},
+		{"store fails", create(pFor("storefails"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailInternal, "key store"},
+		{"unauthorized create", create(denying, ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailForbidden, provider.ActionCreateDataKeyPair},
+		{"canceled create", create(f.p, canceledCtx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailCanceled, "canceled"},
+
+		{"missing cipher_text", decrypt(f.p, ctx, provider.DecryptDatakeyPairRequest{}), provider.FailMissingParameter, "cipher_text"},
+		{"cipher_text not base64", decrypt(f.p, ctx, provider.DecryptDatakeyPairRequest{CipherText: "***"}), provider.FailInvalidCiphertext, "base64"},
+		{"cipher_text too short", decrypt(f.p, ctx, dr(envelope[:20], "a")), provider.FailInvalidCiphertext, "cipher_text"},
+		{"cipher_text bad magic", decrypt(f.p, ctx, dr(badMagic, "a")), provider.FailInvalidCiphertext, "EKP1"},
+		{"cipher_text too long", decrypt(f.p, ctx, provider.DecryptDatakeyPairRequest{CipherText: strings.Repeat("A", provider.MaxCipherTextLen+4)}), provider.FailInvalidCiphertext, "cipher_text"},
+		{"cipher_text tampered", decrypt(f.p, ctx, dr(flipped, "a")), provider.FailDecrypt, "does not decrypt"},
+		{"aad mismatch", decrypt(f.p, ctx, dr(envelope, "b")), provider.FailDecrypt, "additional_authenticated_data"},
+		{"aad missing", decrypt(f.p, ctx, dr(envelope, "")), provider.FailDecrypt, "additional_authenticated_data"},
+		{"wrong key_spec hint", decrypt(f.p, ctx, provider.DecryptDatakeyPairRequest{CipherText: good.PrivateKeyCipherText, AdditionalAuthenticatedData: "a", KeySpec: "SM2"}), provider.FailDecrypt, "SM2"},
+		{"unknown key_spec hint", decrypt(f.p, ctx, provider.DecryptDatakeyPairRequest{CipherText: good.PrivateKeyCipherText, KeySpec: "P-256"}), provider.FailUnknownKeySpec, "P-256"},
+		{"decrypt with disabled key", decrypt(pFor("disabled"), ctx, dr(envelope, "a")), provider.FailKeyDisabled, "disabled"},
+		{"unauthorized decrypt", decrypt(denying, ctx, dr(envelope, "a")), provider.FailForbidden, provider.ActionDecrypt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, tc.err)
+			var e *provider.Error
+			require.True(t, errors.As(tc.err, &e), "error is a *provider.Error: %v", tc.err)
+			assert.Equal(t, tc.want, e.Failure, "failure class of %q", e.Message)
+			assert.Equal(t, tc.want.Code(), e.Code)
+			assert.Equal(t, tc.want.Status(), e.Status)
+			assert.Contains(t, e.Message, tc.msg)
+			assert.NotContains(t, e.Message, "disk on fire", "internal causes stay internal")
+		})
+	}
+}
+
+// TestDecryptOtherKeyRing: an envelope from one keyring names a key another
+// keyring does not hold.
+func TestDecryptOtherKeyRing(t *testing.T) {
+	a, b := newFixture(t), newFixture(t)
+	ctx := context.Background()
+	resp, err := a.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: a.aes, KeySpec: "SM2"})
+	require.NoError(t, err)
+	_, err = b.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+	var e *provider.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, provider.FailKeyNotFound, e.Failure)
+}
+
+// TestRotation: a ciphertext made before rotation still decrypts, and new
+// ones use the new version.
+func TestRotation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	before, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.sm4, KeySpec: "ECC_SECG_P256K1"})
+	require.NoError(t, err)
+	md, err := f.kr.RotateKey(ctx, f.sm4)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), md.CurrentVersion)
+	after, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.sm4, KeySpec: "ECC_SECG_P256K1"})
+	require.NoError(t, err)
+	for i, resp := range []*provider.CreateEcDatakeyPairResponse{before, after} {
+		h, err := wrap.ParseMasterHeader(b64(t, resp.PrivateKeyCipherText))
+		require.NoError(t, err)
+		assert.Equal(t, uint32(i+1), h.KeyVersion)
+		dec, err := f.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+		require.NoError(t, err)
+		assert.Equal(t, resp.PrivateKeyPlainText, dec.PrivateKeyPlainText)
+	}
+}
+
+// TestAuthorizer: the hook sees the action, the key, the caller and the
+// condition keys, and a refusal stops the request.
+func TestAuthorizer(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		seen []provider.AuthzRequest
+	)
+	f := newFixture(t, provider.WithAuthorizer(provider.AuthorizerFunc(func(ctx context.Context, r *provider.AuthzRequest) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, *r)
+		if r.Conditions[provider.CondKeySpec] == "SM2" {
+			return provider.Errorf(provider.FailForbidden, "SM2 data keys are not allowed for %s", r.Caller.Principal)
+		}
+		return nil
+	})))
+	ctx := provider.WithCaller(context.Background(), provider.Caller{ProjectID: strings.Repeat("ab", 16), Principal: "alice"})
+	resp, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: "ECC_NIST_P384", AdditionalAuthenticatedData: "ctx"})
+	require.NoError(t, err)
+	_, err = f.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText, AdditionalAuthenticatedData: "ctx"})
+	require.NoError(t, err)
+	_, err = f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: "SM2"})
+	var e *provider.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, provider.FailForbidden, e.Failure)
+	assert.Contains(t, e.Message, "alice")
+
+	require.Len(t, seen, 3)
+	assert.Equal(t, provider.ActionCreateDataKeyPair, seen[0].Action)
+	assert.Equal(t, f.aes, seen[0].KeyID)
+	assert.Equal(t, "alice", seen[0].Caller.Principal)
+	assert.Equal(t, strings.Repeat("ab", 16), seen[0].Caller.ProjectID)
+	assert.Equal(t, map[string]string{
+		provider.CondKeySpec:                  "ECC_NIST_P384",
+		provider.CondKeyUsage:                 "ENCRYPT_DECRYPT",
+		provider.CondKeyOrigin:                "kms",
+		provider.CondEncryptionContext:        "ctx",
+		provider.CondEncryptionContextPresent: "true",
+	}, seen[0].Conditions)
+	assert.Equal(t, provider.ActionDecrypt, seen[1].Action)
+	assert.Equal(t, "true", seen[1].Conditions[provider.CondEncryptionContextPresent])
+	assert.Equal(t, "false", seen[2].Conditions[provider.CondEncryptionContextPresent])
+}
+
+// TestConcurrent: 8 goroutines x 200 calls across specs, under -race.
+func TestConcurrent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	specs := curves.Specs()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			seen := map[[32]byte]bool{}
+			for i := 0; i < 200; i++ {
+				spec := specs[(g+i)%len(specs)]
+				mk := f.aes
+				if i%2 == 1 {
+					mk = f.sm4
+				}
+				resp, err := f.p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: mk, KeySpec: string(spec)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				h := sha256.Sum256([]byte(resp.PrivateKeyPlainText))
+				if seen[h] {
+					errs <- fmt.Errorf("goroutine %d: duplicate private key", g)
+					return
+				}
+				seen[h] = true
+				if i%20 == 0 {
+					dec, err := f.p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+					if err != nil || dec.PrivateKeyPlainText != resp.PrivateKeyPlainText {
+						errs <- fmt.Errorf("goroutine %d: decrypt mismatch: %v", g, err)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	_, err := provider.New(nil)
+	assert.Error(t, err)
+	_, err = provider.New(keyring.New(), provider.WithAuthorizer(nil))
+	assert.Error(t, err)
+}
+
+func TestKeyIDFormat(t *testing.T) {
+	id := [16]byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	s := provider.FormatKeyID(id)
+	assert.Equal(t, "deadbeef-0102-0304-0506-0708090a0b0c", s)
+	back, err := provider.ParseKeyID(s)
+	require.NoError(t, err)
+	assert.Equal(t, id, back)
+	_, err = provider.ParseKeyID("zzzzzzzz-0102-0304-0506-0708090a0b0c")
+	assert.Error(t, err, "format-valid but not hex")
+	_, err = provider.ParseKeyID("deadbeef0102-0304-0506-0708090a0b0c0")
+	assert.Error(t, err)
+}

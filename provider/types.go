@@ -1,0 +1,77 @@
+package provider
+
+// CreateEcDatakeyPairRequest is the body of create-ec-datakey-pair, with
+// exactly Huawei KMS's field names, plus the optional custom-key and
+// recipient holders.
+type CreateEcDatakeyPairRequest struct {
+	// KeyID is the master key (CMK) id, 36 characters.
+	KeyID string `json:"key_id"`
+	// KeySpec is the data key pair's spec, e.g. "ECC_NIST_P256".
+	KeySpec string `json:"key_spec"`
+	// WithPlainText asks for private_key_plain_text; nil means true.
+	WithPlainText *bool `json:"with_plain_text,omitempty"`
+	// AdditionalAuthenticatedData is bound into private_key_cipher_text;
+	// decrypting needs the same value. Under 1024 bytes.
+	AdditionalAuthenticatedData string `json:"additional_authenticated_data,omitempty"`
+	// Sequence is the caller's 36-byte request serial number.
+	Sequence string `json:"sequence,omitempty"`
+	// WrappingPublicKey is a base64 DER SPKI; with WrappingAlgorithm it asks
+	// for wrapped_private_key instead of the plaintext.
+	WrappingPublicKey string `json:"wrapping_public_key,omitempty"`
+	// WrappingAlgorithm names the custom-key envelope.
+	WrappingAlgorithm string `json:"wrapping_algorithm,omitempty"`
+	// Recipient asks for ciphertext_recipient, for an attested enclave.
+	Recipient *Recipient `json:"recipient,omitempty"`
+}
+
+// Recipient is an attested enclave the private key is encrypted for.
+type Recipient struct {
+	// AttestationDocument is the base64 COSE_Sign1 attestation document.
+	AttestationDocument string `json:"attestation_document"`
+	// KeyEncryptionAlgorithm is "RSAES_OAEP_SHA_256".
+	KeyEncryptionAlgorithm string `json:"key_encryption_algorithm"`
+}
+
+// CreateEcDatakeyPairResponse is the answer of create-ec-datakey-pair. At
+// most one of PrivateKeyPlainText, WrappedPrivateKey and CiphertextRecipient
+// is set; empty fields are omitted.
+type CreateEcDatakeyPairResponse struct {
+	KeyID   string `json:"key_id"`
+	KeySpec string `json:"key_spec"`
+	// PublicKey is base64 DER SubjectPublicKeyInfo.
+	PublicKey string `json:"public_key"`
+	// PrivateKeyCipherText is base64 of the master-key envelope of the
+	// PKCS#8 private key.
+	PrivateKeyCipherText string `json:"private_key_cipher_text"`
+	// PrivateKeyPlainText is base64 DER PKCS#8.
+	PrivateKeyPlainText string `json:"private_key_plain_text,omitempty"`
+	// WrappedPrivateKey is base64 of the custom-key envelope.
+	WrappedPrivateKey string `json:"wrapped_private_key,omitempty"`
+	// CiphertextRecipient is base64 DER CMS EnvelopedData.
+	CiphertextRecipient string `json:"ciphertext_recipient,omitempty"`
+}
+
+// DecryptDatakeyPairRequest asks for the plaintext of a
+// private_key_cipher_text. The envelope names its master key, so no key_id
+// is needed.
+type DecryptDatakeyPairRequest struct {
+	// CipherText is a private_key_cipher_text, base64.
+	CipherText string `json:"cipher_text"`
+	// AdditionalAuthenticatedData must equal the value given at creation.
+	AdditionalAuthenticatedData string `json:"additional_authenticated_data,omitempty"`
+	// KeySpec optionally names the data key pair's spec; without it every
+	// registered spec is tried (the spec is authenticated, not stored).
+	KeySpec string `json:"key_spec,omitempty"`
+	// Sequence is the caller's 36-byte request serial number.
+	Sequence string `json:"sequence,omitempty"`
+}
+
+// DecryptDatakeyPairResponse carries the recovered private key.
+type DecryptDatakeyPairResponse struct {
+	KeyID   string `json:"key_id"`
+	KeySpec string `json:"key_spec"`
+	// PublicKey is base64 DER SubjectPublicKeyInfo.
+	PublicKey string `json:"public_key"`
+	// PrivateKeyPlainText is base64 DER PKCS#8.
+	PrivateKeyPlainText string `json:"private_key_plain_text"`
+}
