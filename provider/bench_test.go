@@ -6,6 +6,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
 // BenchmarkCreateEcDatakeyPair measures the in-process call (plaintext on,
@@ -13,7 +14,7 @@ import (
 // run, so scripts/bench can report the ratio. Budget (DESIGN.md): at most
 // 1.25x raw and 20 allocations per call.
 func BenchmarkCreateEcDatakeyPair(b *testing.B) {
-	f := newFixture(b)
+	f := providertest.NewFixture(b, newKeyring)
 	ctx := context.Background()
 	for _, spec := range curves.Specs() {
 		c, err := curves.Lookup(spec)
@@ -30,11 +31,11 @@ func BenchmarkCreateEcDatakeyPair(b *testing.B) {
 				k.Destroy()
 			}
 		})
-		req := &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: string(spec)}
+		req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: string(spec)}
 		b.Run(string(spec)+"/create", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := f.p.CreateEcDatakeyPair(ctx, req); err != nil {
+				if _, err := f.P.CreateEcDatakeyPair(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -45,13 +46,13 @@ func BenchmarkCreateEcDatakeyPair(b *testing.B) {
 // BenchmarkCreateParallel measures throughput with GOMAXPROCS goroutines;
 // run with -cpu 1,2 to see scaling (budget: 2 goroutines give 1.8x one).
 func BenchmarkCreateParallel(b *testing.B) {
-	f := newFixture(b)
+	f := providertest.NewFixture(b, newKeyring)
 	ctx := context.Background()
-	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: string(curves.P256)}
+	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: string(curves.P256)}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := f.p.CreateEcDatakeyPair(ctx, req); err != nil {
+			if _, err := f.P.CreateEcDatakeyPair(ctx, req); err != nil {
 				b.Error(err)
 				return
 			}
