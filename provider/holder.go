@@ -47,3 +47,29 @@ func holderError(err error) error {
 	}
 	return wrapErr(FailInternal, err, "wrapping the private key for its holder failed")
 }
+
+// customHolder builds the wrapped_private_key envelope for the caller's key.
+func (p *Provider) customHolder(req *CreateEcDatakeyPairRequest, spec curves.Spec) (holder, error) {
+	if req.WrappingAlgorithm == "" {
+		return holder{}, Errorf(FailMissingParameter, "wrapping_algorithm is required with wrapping_public_key; use one of %v", wrap.CustomKeyAlgorithms())
+	}
+	if req.WrappingPublicKey == "" {
+		return holder{}, Errorf(FailMissingParameter, "wrapping_public_key is required with wrapping_algorithm")
+	}
+	if err := wrap.CheckCustomKeySpec(req.WrappingAlgorithm, spec); err != nil {
+		return holder{}, holderError(err)
+	}
+	spki, err := decodeB64("wrapping_public_key", req.WrappingPublicKey, FailInvalidWrappingKey)
+	if err != nil {
+		return holder{}, err
+	}
+	w, err := wrap.NewCustomKeyWrapper(req.WrappingAlgorithm, spki)
+	if err != nil {
+		return holder{}, holderError(err)
+	}
+	return holder{
+		w:     w,
+		conds: map[string]string{CondWrappingAlgorithm: req.WrappingAlgorithm},
+		field: func(r *CreateEcDatakeyPairResponse) *string { return &r.WrappedPrivateKey },
+	}, nil
+}

@@ -52,7 +52,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		authns = append(authns, auth.Token(*token))
 	}
 	if *ak != "" {
-		authns = append(authns, auth.AKSK(map[string]string{*ak: *sk}))
+		authns = append(authns, auth.AKSK(auth.StaticCredentials(map[string]string{*ak: *sk})))
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	opts := []provider.HandlerOption{provider.WithLogger(log)}
