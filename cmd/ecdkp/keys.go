@@ -18,6 +18,11 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "create", "list", "enable", "disable", "rotate":
+	default:
+		return fmt.Errorf("unknown keys subcommand %q; want create, list, enable, disable or rotate", sub)
+	}
 	fs := newFlags(e, "keys "+sub, keysSynopsis)
 	path := keyringFlag(fs)
 	var spec *string

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+// buildBinary compiles the command once per test binary.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ecdkp")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBin(t *testing.T, bin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, so.String(), se.String()}
+}
+
+// TestBinaryLifecycle drives create -> decrypt -> keys disable -> create
+// (refused with the key-state code) through a temp keyring, as a user would.
+func TestBinaryLifecycle(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	kr := filepath.Join(dir, "keyring.json")
+	env := []string{"ECDKP_PASSPHRASE=test passphrase", "XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}
+
+	r := runBin(t, bin, env, "create", "--key-spec", "SM2", "--keyring", kr, "--aad", "ctx", "--pem")
+	require.Equal(t, 0, r.code, r.stderr)
+	var created struct {
+		provider.CreateEcDatakeyPairResponse
+		PublicKeyPEM  string `json:"public_key_pem"`
+		PrivateKeyPEM string `json:"private_key_pem"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &created), r.stdout)
+	assert.Equal(t, "SM2", created.KeySpec)
+	blk, _ := pem.Decode([]byte(created.PrivateKeyPEM))
+	require.NotNil(t, blk)
+	assert.Equal(t, "PRIVATE KEY", blk.Type)
+	priv, err := encoding.ParsePKCS8(blk.Bytes)
+	require.NoError(t, err)
+	st, err := os.Stat(kr)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	r = runBin(t, bin, env, "decrypt", "--cipher-text", created.PrivateKeyCipherText, "--aad", "ctx", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	var dec provider.DecryptDatakeyPairResponse
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &dec))
+	der, _ := base64.StdEncoding.DecodeString(dec.PrivateKeyPlainText)
+	back, err := encoding.ParsePKCS8(der)
+	require.NoError(t, err)
+	assert.True(t, back.Equal(priv))
+
+	r = runBin(t, bin, env, "decrypt", "--cipher-text", created.PrivateKeyCipherText, "--aad", "other", "--keyring", kr)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, provider.FailDecrypt.Code())
+	assert.Empty(t, r.stdout)
+
+	r = runBin(t, bin, env, "keys", "list", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	var keys []provider.KeyMetadata
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &keys))
+	require.Len(t, keys, 1)
+	assert.Equal(t, created.KeyID, keys[0].KeyID)
+
+	r = runBin(t, bin, env, "keys", "disable", created.KeyID, "--keyring", kr)
+	require.Equal(t, 1, r.code, "flags after the positional argument are not parsed by flag: %s", r.stderr)
+	r = runBin(t, bin, env, "keys", "disable", "--keyring", kr, created.KeyID)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runBin(t, bin, env, "create", "--key-spec", "ECC_NIST_P256", "--keyring", kr)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, provider.FailKeyDisabled.Code())
+	assert.Contains(t, r.stderr, "disabled")
+
+	r = runBin(t, bin, env, "keys", "enable", "--keyring", kr, created.KeyID)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runBin(t, bin, env, "keys", "rotate", "--keyring", kr, created.KeyID)
+	require.Equal(t, 0, r.code, r.stderr)
+	var md provider.KeyMetadata
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
+	assert.Equal(t, uint32(2), md.CurrentVersion)
+	r = runBin(t, bin, env, "decrypt", "--cipher-text", created.PrivateKeyCipherText, "--aad", "ctx", "--keyring", kr)
+	assert.Equal(t, 0, r.code, "old ciphertext decrypts after rotation: %s", r.stderr)
+
+	r = runBin(t, bin, env, "keys", "create", "--spec", "SM4", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
+	assert.Equal(t, provider.SM4, md.KeySpec)
+	r = runBin(t, bin, env, "create", "--key-spec", "ECC_SECG_P256K1", "--key-id", md.KeyID, "--with-plain-text=false", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "private_key_plain_text")
+
+	// Wrong passphrase.
+	r = runBin(t, bin, []string{"ECDKP_PASSPHRASE=nope"}, "keys", "list", "--keyring", kr)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "wrong passphrase")
+}
+
+// TestDefaultKeyring: without --keyring the default keyring under
+// XDG_DATA_HOME is created on first use, as README's main job does.
+func TestDefaultKeyring(t *testing.T) {
+	bin := buildBinary(t)
+	xdg := t.TempDir()
+	r := runBin(t, bin, []string{"XDG_DATA_HOME=" + xdg, "ECDKP_PASSPHRASE="}, "create", "--key-spec", "ECC_NIST_P384")
+	require.Equal(t, 0, r.code, r.stderr)
+	_, err := os.Stat(filepath.Join(xdg, "ecdkp", "keyring.json"))
+	assert.NoError(t, err)
+}
+
+// TestUsage: --help on every subcommand exits 0 and describes flags; bad
+// command lines exit 2 or 1 with a message on stderr.
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--help"}, 0, "commands:"},
+		{nil, 2, "commands:"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"create", "--help"}, 0, "-key-spec"},
+		{[]string{"decrypt", "--help"}, 0, "-cipher-text"},
+		{[]string{"keys", "--help"}, 0, "keys create"},
+		{[]string{"keys", "create", "--help"}, 0, "-spec"},
+		{[]string{"serve", "--help"}, 0, "-addr"},
+		{[]string{"create"}, 1, "--key-spec is required"},
+		{[]string{"create", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"keys", "explode"}, 1, "unknown keys subcommand"},
+		{[]string{"serve", "--ak", "x"}, 1, "--ak and --sk go together"},
+	} {
+		var so, se bytes.Buffer
+		code := run(context.Background(), &env{stdout: &so, stderr: &se, getenv: func(string) string { return "" }}, tc.args)
+		assert.Equal(t, tc.code, code, "%v: %s", tc.args, se.String())
+		assert.Contains(t, se.String(), tc.want, "%v", tc.args)
+		assert.True(t, so.Len() == 0 || strings.HasPrefix(so.String(), "{"), "stdout holds only JSON")
+	}
+}

@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAny(t *testing.T) {
+	const token = "any-token-secret"
+	body := []byte(`{"a":1}`)
+	withToken := func(r *http.Request, v string) *http.Request {
+		r.Header.Set(TokenHeader, v)
+		return r
+	}
+	unsigned := func() *http.Request {
+		r := signedServerRequest(t, http.MethodPost, createPath, body, testNow)
+		r.Header.Del("Authorization")
+		return r
+	}
+	badSig := func() *http.Request {
+		r := signedServerRequest(t, http.MethodPost, createPath, body, testNow)
+		r.Header.Set("X-Project-Id", "tampered")
+		return r
+	}
+	tests := []struct {
+		name    string
+		req     func() *http.Request
+		want    Principal
+		wantErr string
+		absent  bool
+	}{
+		{name: "token only", req: func() *http.Request { return withToken(unsigned(), token) },
+			want: Principal{ID: "token", Method: MethodToken}},
+		{name: "signature only", req: func() *http.Request { return signedServerRequest(t, http.MethodPost, createPath, body, testNow) },
+			want: Principal{ID: testAK, Method: MethodAKSK}},
+		{name: "both valid", req: func() *http.Request {
+			return withToken(signedServerRequest(t, http.MethodPost, createPath, body, testNow), token)
+		}, want: Principal{ID: "token", Method: MethodToken}},
+		{name: "neither", req: unsigned, absent: true,
+			wantErr: "no credentials presented: missing X-Auth-Token header; missing Authorization header"},
+		{name: "valid token, bad signature", req: func() *http.Request { return withToken(badSig(), token) },
+			wantErr: "signature does not match"},
+		{name: "bad token, valid signature", req: func() *http.Request {
+			return withToken(signedServerRequest(t, http.MethodPost, createPath, body, testNow), "wrong")
+		}, wantErr: "invalid X-Auth-Token"},
+	}
+	orders := map[string]Authenticator{
+		"token first": Any(Token(token), nil, testAuthenticator()),
+		"aksk first":  Any(testAuthenticator(), Token(token)),
+	}
+	for order, a := range orders {
+		for _, tc := range tests {
+			t.Run(order+"/"+tc.name, func(t *testing.T) {
+				p, err := a.Authenticate(tc.req(), body)
+				if tc.wantErr == "" {
+					require.NoError(t, err)
+					if order == "aksk first" && tc.name == "both valid" {
+						assert.Equal(t, Principal{ID: testAK, Method: MethodAKSK}, p)
+					} else {
+						assert.Equal(t, tc.want, p)
+					}
+					return
+				}
+				require.ErrorIs(t, err, ErrUnauthenticated)
+				assert.Equal(t, tc.absent, errors.Is(err, ErrNoCredentials))
+				if tc.absent {
+					assert.Contains(t, err.Error(), "missing X-Auth-Token header")
+					assert.Contains(t, err.Error(), "missing Authorization header")
+				} else {
+					assert.Contains(t, err.Error(), tc.wantErr)
+				}
+				assert.NotContains(t, err.Error(), token)
+				assert.NotContains(t, err.Error(), testSK)
+			})
+		}
+	}
+}
+
+func TestAnyEmpty(t *testing.T) {
+	r := signedServerRequest(t, http.MethodPost, createPath, nil, testNow)
+	for _, a := range []Authenticator{Any(), Any(nil, nil)} {
+		_, err := a.Authenticate(r, nil)
+		require.ErrorIs(t, err, ErrUnauthenticated)
+		assert.False(t, errors.Is(err, ErrNoCredentials))
+		assert.Contains(t, err.Error(), "no authentication method configured")
+	}
+}
