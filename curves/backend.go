@@ -47,7 +47,7 @@ func (c *ecCurve) NewPrivateKey(scalar []byte) (*PrivateKey, error) {
 	}
 	point, err := c.b.publicKey(scalar)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s scalar is zero or not below the group order", ErrInvalidPrivateKey, c.spec)
+		return nil, fmt.Errorf("%w: %s scalar is zero or above the largest private key (n-1, or n-2 for SM2)", ErrInvalidPrivateKey, c.spec)
 	}
 	return UncheckedPrivateKey(c, append([]byte(nil), scalar...), point), nil
 }

@@ -20,4 +20,49 @@
 // An embedding KMS may add a curve of its own with [Register]; it must implement
 // [Curve], and may use [UncheckedPrivateKey] and [UncheckedPublicKey] to build
 // keys after doing its own validation.
+//
+// # Constant time
+//
+// Computing a public key multiplies the base point by the secret scalar, so
+// that multiplication must take the same time and touch the same memory
+// whatever the scalar.
+//
+// The NIST curves use crypto/ecdh, which runs on crypto/internal/fips140/nistec:
+// its package documentation states constant-time, allocation-free APIs with
+// fiat-crypto generated field arithmetic (nistec/fiat) and complete addition
+// formulas; on amd64 and arm64 P-256 uses the constant-time assembly of
+// p256_asm.go, whose base multiplication reads 43 tables of 32 affine
+// multiples with p256SelectAffine ("executes in constant time"), and the
+// P-384/P-521 tables are read by Select, which "works in constant time by
+// iterating over every entry of the table".
+//
+// SM2 uses gmsm's internal/sm2ec, derived from the same code: its package
+// documentation makes the same constant-time statement, the generic build uses
+// fiat-crypto's SM2P256Element and a table Select over every entry, and the
+// assembly build (sm2p256_asm.go) uses p256Select/p256SelectAffine, documented
+// as executing in constant time.
+//
+// secp256k1 is different: dcrd's ScalarBaseMultNonConst, as its name says, is
+// not constant time (it indexes its byte tables with the scalar's bytes and
+// skips the additions of zero bytes). This package therefore computes
+// secp256k1 public keys with its own fixed-base multiplication
+// (secp256k1_ct.go) on dcrd's constant-time FieldVal arithmetic: the scalar
+// is recoded into 43 signed 6-bit digits with shifts and masks; for each digit
+// every entry of a precomputed 32-entry table of multiples of 2^(6i)*G is read
+// and the wanted one kept with a mask, then conditionally negated with a mask;
+// the points are summed with the complete mixed addition of Renes, Costello
+// and Batina (a = 0), which has no exceptional case, and a zero digit keeps
+// the previous sum through a branch-free select. The only variable-time code
+// left on that path is the table construction, which uses public data only.
+// It costs about 1.5 times dcrd's variable-time multiplication
+// (BenchmarkSecp256k1ScalarBaseMult/Ratio).
+//
+// A dudect-style statistical test (Welch's t-test between the timings of a
+// fixed scalar and of random scalars, with dcrd's variable-time code as a
+// control that must show a leak) checks this by hand, on a quiet machine:
+//
+//	go test -tags timing -run Timing -v ./curves/
+//
+// ECDH on secp256k1 ([KeyAgreement]) still uses dcrd's GenerateSharedSecret,
+// which is not constant time; it is not on the key-pair creation path.
 package curves

@@ -59,16 +59,22 @@ func (k *PrivateKey) Destroy() {
 	clear(k.scalar)
 }
 
-// String redacts the scalar so keys never reach logs through fmt.
-func (k *PrivateKey) String() string {
-	return fmt.Sprintf("curves.PrivateKey(%s, REDACTED)", k.curve.Spec())
+// String redacts the scalar so keys never reach logs through fmt. It and
+// GoString and Format have value receivers so that a dereferenced key (or one
+// held by value in a struct) is redacted too.
+func (k PrivateKey) String() string {
+	spec := Spec("")
+	if k.curve != nil {
+		spec = k.curve.Spec()
+	}
+	return fmt.Sprintf("curves.PrivateKey(%s, REDACTED)", spec)
 }
 
 // GoString redacts the scalar for %#v.
-func (k *PrivateKey) GoString() string { return k.String() }
+func (k PrivateKey) GoString() string { return k.String() }
 
 // Format redacts the scalar whatever the verb.
-func (k *PrivateKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+func (k PrivateKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
 
 // Curve returns the key's curve.
 func (k *PublicKey) Curve() Curve { return k.curve }

@@ -32,12 +32,16 @@ func (k1Backend) publicKey(scalar []byte) ([]byte, error) {
 	return k1Point(&s), nil
 }
 
-// k1Point computes s*G once per key, uncompressed.
+// k1Point computes s*G once per key, uncompressed, in constant time (see
+// secp256k1_ct.go). s is nonzero: both callers check it.
 func k1Point(s *secp256k1.ModNScalar) []byte {
-	var p secp256k1.JacobianPoint
-	secp256k1.ScalarBaseMultNonConst(s, &p)
-	p.ToAffine()
-	return secp256k1.NewPublicKey(&p.X, &p.Y).SerializeUncompressed()
+	var x, y secp256k1.FieldVal
+	k1ScalarBaseMult(s, &x, &y)
+	point := make([]byte, 65)
+	point[0] = 4
+	x.PutBytesUnchecked(point[1:33])
+	y.PutBytesUnchecked(point[33:65])
+	return point
 }
 
 func (k1Backend) checkUncompressed(point []byte) error {
