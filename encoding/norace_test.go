@@ -1,0 +1,5 @@
+//go:build !race
+
+package encoding_test
+
+const raceEnabled = false

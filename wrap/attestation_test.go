@@ -1,0 +1,316 @@
+package wrap
+
+import (
+	"crypto/elliptic"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/fxamacker/cbor/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/veraison/go-cose"
+)
+
+func TestNitroVerifyAcceptsGoodDocument(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	fields := p.Fields(spki)
+	for _, tagged := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tagged=%v", tagged), func(t *testing.T) {
+			doc := nitrotest.Sign(t, nitrotest.Payload(t, fields), cose.AlgorithmES384, p.LeafKey, tagged)
+			att, err := nitroVerifier(t, p).Verify(doc)
+			require.NoError(t, err)
+			assert.Equal(t, "i-0123456789abcdef0-enc0123456789abcdef", att.ModuleID)
+			assert.Equal(t, nitrotest.Now.Add(-time.Second), att.Timestamp)
+			assert.Equal(t, "SHA384", att.Digest)
+			assert.Equal(t, map[int][]byte{0: nitrotest.PCR(0x10), 1: nitrotest.PCR(0x20), 2: nitrotest.PCR(0x30), 4: nitrotest.PCR(0x40)}, att.PCRs)
+			assert.Equal(t, spki, att.PublicKey)
+			assert.Nil(t, att.UserData, "absent user_data")
+			assert.Equal(t, []byte("0123456789abcdef"), att.Nonce)
+			require.NotNil(t, att.Certificate)
+			assert.Equal(t, p.LeafDER, att.Certificate.Raw)
+		})
+	}
+}
+
+func TestNitroVerifyOptionalFields(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	tests := []struct {
+		name            string
+		userData, nonce any
+		wantUD, wantN   []byte
+	}{
+		{"null is absent", nil, nil, nil, nil},
+		{"empty byte strings", []byte{}, []byte{}, []byte{}, []byte{}},
+		{"512 bytes each", make([]byte, 512), make([]byte, 512), make([]byte, 512), make([]byte, 512)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := p.Fields(spki)
+			f["user_data"], f["nonce"] = tc.userData, tc.nonce
+			att, err := nitroVerifier(t, p).Verify(p.Doc(t, f))
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantUD, att.UserData)
+			assert.Equal(t, tc.wantN, att.Nonce)
+		})
+	}
+}
+
+// nitroAppendField adds a key/value to an encoded definite-length CBOR map of
+// fewer than 23 pairs, producing duplicates or odd values cbor.Marshal will not.
+func nitroAppendField(t *testing.T, payload []byte, key string, value any) []byte {
+	t.Helper()
+	require.True(t, payload[0] >= 0xa0 && payload[0] < 0xb7, "small definite map")
+	out := append([]byte{payload[0] + 1}, payload[1:]...)
+	out = append(out, nitrotest.Payload(t, key)...)
+	return append(out, nitrotest.Payload(t, value)...)
+}
+
+func TestNitroVerifyRejects(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	other := nitrotest.NewPKI(t)
+	p256 := nitrotest.Key(t, elliptic.P256())
+
+	with := func(mutate func(f map[string]any)) []byte {
+		f := p.Fields(spki)
+		mutate(f)
+		return p.Doc(t, f)
+	}
+	signRaw := func(payload []byte) []byte {
+		return nitrotest.Sign(t, payload, cose.AlgorithmES384, p.LeafKey, false)
+	}
+	good := with(func(map[string]any) {})
+
+	// A chain whose intermediate has expired although the leaf has not.
+	staleInterDER, staleInter := nitrotest.Cert(t, "stale.test.nitro-enclaves", &p.InterKey.PublicKey, p.Root, p.RootKey, true,
+		nitrotest.Now.AddDate(0, 0, -30), nitrotest.Now.AddDate(0, 0, -1))
+	staleLeafDER, _ := nitrotest.Cert(t, "leaf.test", &p.LeafKey.PublicKey, staleInter, p.InterKey, false,
+		nitrotest.Now.Add(-time.Hour), nitrotest.Now.Add(time.Hour))
+
+	// Cases verified by another verifier than p's.
+	verifiers := map[string]*NitroVerifier{"unknown root": nitroVerifier(t, other)}
+
+	tests := []struct {
+		name string
+		doc  []byte
+		opts []NitroOption
+		want string
+	}{
+		{"empty", nil, nil, "document is empty"},
+		{"too large", make([]byte, MaxAttestationDocumentSize+1), nil, "more than the 17408 allowed"},
+		{"garbage CBOR", []byte("this is not CBOR at all"), nil, "not a COSE_Sign1"},
+		{"CBOR but not COSE", nitrotest.Payload(t, []any{1, 2, 3, 4}), nil, "not a COSE_Sign1"},
+		{"trailing bytes", append(append([]byte{}, good...), 0x00), nil, "not a COSE_Sign1"},
+		{"wrong CBOR tag", append([]byte{0xd8, 0x62}, good...), nil, "not a COSE_Sign1"},
+		{"wrong signature", nitrotest.Sign(t, nitrotest.Payload(t, p.Fields(spki)), cose.AlgorithmES384, other.LeafKey, false), nil,
+			"COSE signature does not verify"},
+		{"wrong alg ES256", nitrotest.Sign(t, nitrotest.Payload(t, p.Fields(spki)), cose.AlgorithmES256, p256, false), nil,
+			"signature algorithm is ES256, want ES384"},
+		{"payload not a map", signRaw(nitrotest.Payload(t, []string{"module_id", "x"})), nil, "payload is not a CBOR map"},
+		{"payload map with int keys", signRaw(nitrotest.Payload(t, map[int]string{1: "x"})), nil, "payload is not a CBOR map with text keys"},
+		{"payload with a CBOR tag", signRaw(nitrotest.Payload(t, map[string]any{"module_id": cbor.Tag{Number: 1, Content: 5}})), nil,
+			"payload is not a CBOR map with text keys"},
+		{"duplicate field", signRaw(nitroAppendField(t, nitrotest.Payload(t, p.Fields(spki)), "digest", "SHA384")), nil,
+			"duplicate map key"},
+		{"unknown field", with(func(f map[string]any) { f["extra"] = 1 }), nil, `unknown field "extra"`},
+		{"missing public_key", with(func(f map[string]any) { delete(f, "public_key") }), nil, "public_key is absent"},
+		{"null public_key", with(func(f map[string]any) { f["public_key"] = nil }), nil, "required field public_key is null"},
+		{"empty public_key", with(func(f map[string]any) { f["public_key"] = []byte{} }), nil, "public_key is 0 bytes, want 1 to 1024"},
+		{"public_key as text", with(func(f map[string]any) { f["public_key"] = "key" }), nil, "public_key is not a byte string"},
+		{"missing module_id", with(func(f map[string]any) { delete(f, "module_id") }), nil, "required field module_id is absent"},
+		{"empty module_id", with(func(f map[string]any) { f["module_id"] = "" }), nil, "module_id is empty"},
+		{"module_id as bytes", with(func(f map[string]any) { f["module_id"] = []byte("i-0") }), nil, "module_id is not a text string"},
+		{"zero timestamp", with(func(f map[string]any) { f["timestamp"] = uint64(0) }), nil, "timestamp is zero"},
+		{"negative timestamp", with(func(f map[string]any) { f["timestamp"] = int64(-5) }), nil, "timestamp is not an unsigned integer"},
+		{"float timestamp", with(func(f map[string]any) { f["timestamp"] = 1.5 }), nil, "timestamp is not an unsigned integer"},
+		{"digest SHA256", with(func(f map[string]any) { f["digest"] = "SHA256" }), nil, `digest is "SHA256", want "SHA384"`},
+		{"pcrs wrong length", with(func(f map[string]any) { f["pcrs"] = map[uint64][]byte{0: make([]byte, 32)} }), nil,
+			"pcrs[0] is 32 bytes, want 48 for digest SHA384"},
+		{"pcrs empty", with(func(f map[string]any) { f["pcrs"] = map[uint64][]byte{} }), nil, "pcrs holds 0 entries, want 1 to 32"},
+		{"pcrs index 32", with(func(f map[string]any) { f["pcrs"] = map[uint64][]byte{32: nitrotest.PCR(1)} }), nil, "pcrs index 32 is not in 0..31"},
+		{"pcrs negative index", with(func(f map[string]any) { f["pcrs"] = map[int64][]byte{-1: nitrotest.PCR(1)} }), nil,
+			"pcrs is not a map from unsigned integers"},
+		{"pcrs text index", with(func(f map[string]any) { f["pcrs"] = map[string][]byte{"0": nitrotest.PCR(1)} }), nil,
+			"pcrs is not a map from unsigned integers"},
+		{"pcrs as array", with(func(f map[string]any) { f["pcrs"] = [][]byte{nitrotest.PCR(1)} }), nil, "pcrs is not a map"},
+		{"pcr value null", with(func(f map[string]any) { f["pcrs"] = map[uint64]any{0: nil} }), nil, "pcrs[0] is not a byte string"},
+		{"certificate garbage", with(func(f map[string]any) { f["certificate"] = []byte("not a certificate") }), nil,
+			"certificate is not a DER X.509 certificate"},
+		{"certificate too long", with(func(f map[string]any) { f["certificate"] = make([]byte, 1025) }), nil,
+			"certificate is 1025 bytes, want 1 to 1024"},
+		{"cabundle empty", with(func(f map[string]any) { f["cabundle"] = [][]byte{} }), nil, "cabundle holds 0 certificates"},
+		{"cabundle of 9", with(func(f map[string]any) {
+			b := make([][]byte, 9)
+			for i := range b {
+				b[i] = p.InterDER
+			}
+			f["cabundle"] = b
+		}), nil, "cabundle holds 9 certificates, want 1 to 8"},
+		{"cabundle entry garbage", with(func(f map[string]any) { f["cabundle"] = [][]byte{p.RootDER, []byte("junk")} }), nil,
+			"cabundle[1] is not a DER X.509 certificate"},
+		{"cabundle entry empty", with(func(f map[string]any) { f["cabundle"] = [][]byte{{}} }), nil, "cabundle[0] is 0 bytes"},
+		{"user_data too long", with(func(f map[string]any) { f["user_data"] = make([]byte, 513) }), nil,
+			"user_data is 513 bytes, want 0 to 512"},
+		{"nonce as text", with(func(f map[string]any) { f["nonce"] = "abc" }), nil, "nonce is not a byte string"},
+		{"unknown root", good, nil, "certificate chain does not lead to a configured root"},
+		{"expired intermediate", with(func(f map[string]any) {
+			f["certificate"], f["cabundle"] = staleLeafDER, [][]byte{p.RootDER, staleInterDER}
+		}), nil, "certificate has expired or is not yet valid"},
+		{"missing intermediate", with(func(f map[string]any) { f["cabundle"] = [][]byte{p.RootDER} }), nil,
+			"certificate chain does not lead to a configured root"},
+		{"expired leaf", with(func(f map[string]any) {
+			f["certificate"] = p.NewLeaf(t, &p.LeafKey.PublicKey, false, nitrotest.Now.Add(-4*time.Hour), nitrotest.Now.Add(-time.Hour))
+		}), nil, "leaf certificate expired at"},
+		{"leaf not yet valid", with(func(f map[string]any) {
+			f["certificate"] = p.NewLeaf(t, &p.LeafKey.PublicKey, false, nitrotest.Now.Add(time.Hour), nitrotest.Now.Add(4*time.Hour))
+		}), nil, "leaf certificate is not yet valid"},
+		{"leaf is a CA", with(func(f map[string]any) {
+			f["certificate"] = p.NewLeaf(t, &p.LeafKey.PublicKey, true, nitrotest.Now.Add(-time.Hour), nitrotest.Now.Add(time.Hour))
+		}), nil, "leaf certificate is a CA"},
+		{"leaf key P-256", with(func(f map[string]any) {
+			f["certificate"] = p.NewLeaf(t, &p256.PublicKey, false, nitrotest.Now.Add(-time.Hour), nitrotest.Now.Add(time.Hour))
+		}), nil, "leaf certificate key is not ECDSA P-384"},
+		{"too old with max age", good, []NitroOption{WithNitroMaxAge(500 * time.Millisecond)}, "document is 1s old, more than the 500ms allowed"},
+		{"timestamp in the future", with(func(f map[string]any) { f["timestamp"] = uint64(nitrotest.Now.Add(10 * time.Minute).UnixMilli()) }), nil,
+			"is in the future"},
+		{"future beyond custom skew", with(func(f map[string]any) { f["timestamp"] = uint64(nitrotest.Now.Add(2 * time.Second).UnixMilli()) }),
+			[]NitroOption{WithNitroClockSkew(time.Second)}, "is in the future"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, ok := verifiers[tc.name]
+			if !ok {
+				v = nitroVerifier(t, p, tc.opts...)
+			}
+			att, err := v.Verify(tc.doc)
+			require.Error(t, err)
+			assert.Nil(t, att)
+			assert.ErrorIs(t, err, ErrInvalidAttestation)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestNitroVerifyMaxAgeAndSkewAccept(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	f := p.Fields(spki)
+	f["timestamp"] = uint64(nitrotest.Now.Add(4 * time.Minute).UnixMilli()) // within the default 5-minute skew
+	_, err := nitroVerifier(t, p).Verify(p.Doc(t, f))
+	require.NoError(t, err)
+	// One second old, max age two seconds.
+	_, err = nitroVerifier(t, p, WithNitroMaxAge(2*time.Second)).Verify(p.Doc(t, p.Fields(spki)))
+	require.NoError(t, err)
+}
+
+func TestNitroVerifyTruncatedAndExtended(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	v := nitroVerifier(t, p)
+	for _, tagged := range []bool{false, true} {
+		doc := nitrotest.Sign(t, nitrotest.Payload(t, p.Fields(spki)), cose.AlgorithmES384, p.LeafKey, tagged)
+		_, err := v.Verify(doc)
+		require.NoError(t, err)
+		n := 0
+		for i := range len(doc) {
+			_, err := v.Verify(doc[:i])
+			require.Error(t, err, "prefix of %d bytes", i)
+			require.ErrorIs(t, err, ErrInvalidAttestation)
+			n++
+		}
+		assert.Equal(t, len(doc), n)
+		for _, tail := range [][]byte{{0}, {0xff}, doc} {
+			_, err := v.Verify(append(append([]byte{}, doc...), tail...))
+			assert.ErrorIs(t, err, ErrInvalidAttestation)
+		}
+	}
+}
+
+func TestNitroVerifyBitFlips(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	v := nitroVerifier(t, p)
+	doc := p.Doc(t, p.Fields(spki))
+	step := 7
+	if testing.Short() {
+		step = 31
+	}
+	n := 0
+	for i := 0; i < len(doc); i += step {
+		for _, bit := range []byte{0x01, 0x80} {
+			bad := append([]byte{}, doc...)
+			bad[i] ^= bit
+			_, err := v.Verify(bad)
+			require.Error(t, err, "byte %d bit %#x", i, bit)
+			require.ErrorIs(t, err, ErrInvalidAttestation)
+			n++
+		}
+	}
+	assert.Equal(t, 2*((len(doc)+step-1)/step), n)
+}
+
+func TestNitroEnclavesRootG1(t *testing.T) {
+	root := nitroRootG1()
+	sum := sha256.Sum256(root.Raw)
+	assert.Equal(t, "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b", hex.EncodeToString(sum[:]))
+	assert.Equal(t, "aws.nitro-enclaves", root.Subject.CommonName)
+	assert.True(t, root.IsCA)
+	assert.NotSame(t, NitroEnclavesRoots(), NitroEnclavesRoots(), "a new pool each call")
+}
+
+func TestAttestationConditionKeys(t *testing.T) {
+	att := &Attestation{PCRs: map[int][]byte{0: {0xAB, 0x01}, 3: {0xff}, 31: {0x00}}}
+	assert.Equal(t, map[string]string{
+		"kms:RecipientAttestation:ImageSha384": "ab01",
+		"kms:RecipientAttestation:PCR0":        "ab01",
+		"kms:RecipientAttestation:PCR3":        "ff",
+		"kms:RecipientAttestation:PCR31":       "00",
+	}, att.ConditionKeys())
+	noPCR0 := &Attestation{PCRs: map[int][]byte{1: {1}}}
+	assert.Equal(t, map[string]string{"kms:RecipientAttestation:PCR1": "01"}, noPCR0.ConditionKeys())
+}
+
+func TestNewNitroVerifierRejectsBadOptions(t *testing.T) {
+	pool := x509.NewCertPool()
+	tests := map[string]struct {
+		roots *x509.CertPool
+		opts  []NitroOption
+	}{
+		"nil roots":     {nil, nil},
+		"nil clock":     {pool, []NitroOption{WithNitroClock(nil)}},
+		"negative age":  {pool, []NitroOption{WithNitroMaxAge(-time.Second)}},
+		"negative skew": {pool, []NitroOption{WithNitroClockSkew(-time.Second)}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			v, err := NewNitroVerifier(tc.roots, tc.opts...)
+			assert.Error(t, err)
+			assert.Nil(t, v)
+		})
+	}
+}
+
+// TestNitroVerifyConcurrent runs one verifier from several goroutines (for
+// -race).
+func TestNitroVerifyConcurrent(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	v := nitroVerifier(t, p)
+	doc := p.Doc(t, p.Fields(spki))
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() { _, err := v.Verify(doc); errs <- err }()
+	}
+	for range 8 {
+		assert.NoError(t, <-errs)
+	}
+}
+
+var _ AttestationVerifier = (*NitroVerifier)(nil)

@@ -1,0 +1,366 @@
+package wrap
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rcpTestPKCS8 returns a fresh data key pair's PKCS#8 for spec.
+func rcpTestPKCS8(t testing.TB, spec curves.Spec) []byte {
+	t.Helper()
+	c, err := curves.Lookup(spec)
+	require.NoError(t, err)
+	k, err := c.GenerateKey()
+	require.NoError(t, err)
+	der, err := encoding.MarshalPKCS8(k)
+	require.NoError(t, err)
+	return der
+}
+
+// rcpTestWrapper returns a recipient wrapper and unwrapper for a fresh RSA
+// key of bits.
+func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
+	t.Helper()
+	priv, spki := nitrotest.RSA(t, bits)
+	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	require.NoError(t, err)
+	u, err := NewRecipientUnwrapper(priv)
+	require.NoError(t, err)
+	return w, u, priv
+}
+
+func TestRecipientRoundTripEverySpec(t *testing.T) {
+	w, u, _ := rcpTestWrapper(t, 2048)
+	ctx := context.Background()
+	n := 0
+	for _, spec := range curves.Specs() {
+		t.Run(string(spec), func(t *testing.T) {
+			pkcs8 := rcpTestPKCS8(t, spec)
+			env, err := w.Wrap(ctx, pkcs8, []byte("aad"))
+			require.NoError(t, err)
+			assert.Equal(t, []byte{0x30, 0x80, 0x06, 0x09}, env[:4], "BER ContentInfo as KMS writes it")
+			got, err := u.Unwrap(ctx, env, nil)
+			require.NoError(t, err)
+			assert.Equal(t, pkcs8, got)
+			// The AAD is not bound: CMS has no place for it.
+			got, err = u.Unwrap(ctx, env, []byte("another aad"))
+			require.NoError(t, err)
+			assert.Equal(t, pkcs8, got)
+			// Fresh key and IV each time.
+			env2, err := w.Wrap(ctx, pkcs8, nil)
+			require.NoError(t, err)
+			assert.NotEqual(t, env, env2)
+		})
+		n++
+	}
+	assert.Equal(t, 5, n, "curves.Specs()")
+}
+
+func TestRecipientRoundTripSizes(t *testing.T) {
+	ctx := context.Background()
+	for _, bits := range []int{2048, 3072, 4096} {
+		w, u, priv := rcpTestWrapper(t, bits)
+		for _, size := range []int{0, 1, 15, 16, 17, 138, 241, 1000} {
+			pt := make([]byte, size)
+			_, _ = rand.Read(pt)
+			env, err := w.Wrap(ctx, pt, nil)
+			require.NoError(t, err)
+			e, err := parseCMSEnvelope(env)
+			require.NoError(t, err)
+			assert.Len(t, e.encryptedKey, priv.Size())
+			assert.Equal(t, RecipientKeyIdentifier(&priv.PublicKey), e.keyID)
+			assert.Len(t, e.content, (size/16+1)*16)
+			got, err := u.Unwrap(ctx, env, nil)
+			require.NoError(t, err)
+			assert.Equal(t, pt, got, "%d-bit key, %d bytes", bits, size)
+		}
+	}
+}
+
+func TestRecipientKeyIdentifier(t *testing.T) {
+	priv, spki := nitrotest.RSA(t, 2048)
+	id := RecipientKeyIdentifier(&priv.PublicKey)
+	assert.Len(t, id, 32)
+	// SHA-256 of the SPKI's subjectPublicKey BIT STRING contents.
+	var info struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	rest, err := asn1.Unmarshal(spki, &info)
+	require.NoError(t, err)
+	require.Empty(t, rest)
+	sum := sha256.Sum256(info.PublicKey.Bytes)
+	assert.Equal(t, sum[:], id)
+}
+
+func TestNewRecipientWrapperRejects(t *testing.T) {
+	_, rsa1024 := nitrotest.RSA(t, 1024)
+	ecKey := nitrotest.Key(t, elliptic.P256())
+	ecSPKI, err := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	require.NoError(t, err)
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	edSPKI, err := x509.MarshalPKIXPublicKey(edPub)
+	require.NoError(t, err)
+	synthetic := func(n *big.Int, e int) []byte {
+		der, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: n, E: e})
+		require.NoError(t, err)
+		return der
+	}
+	odd := func(bits int) *big.Int {
+		n := new(big.Int).Lsh(big.NewInt(1), uint(bits-1))
+		return n.Add(n, big.NewInt(12345))
+	}
+	_, good := nitrotest.RSA(t, 2048)
+
+	tests := []struct {
+		name string
+		att  *Attestation
+		alg  string
+		is   error
+		want string
+	}{
+		{"unknown algorithm", &Attestation{PublicKey: good}, "RSAES_OAEP_SHA_1", ErrUnsupportedAlgorithm, `key_encryption_algorithm "RSAES_OAEP_SHA_1"`},
+		{"empty algorithm", &Attestation{PublicKey: good}, "", ErrUnsupportedAlgorithm, "the only one supported is RSAES_OAEP_SHA_256"},
+		{"lower-case algorithm", &Attestation{PublicKey: good}, "rsaes_oaep_sha_256", ErrUnsupportedAlgorithm, "key_encryption_algorithm"},
+		{"no attestation", nil, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
+		{"no public_key", &Attestation{}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
+		{"garbage public_key", &Attestation{PublicKey: []byte("not DER")}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+			"not a DER SubjectPublicKeyInfo"},
+		{"ECDSA public_key", &Attestation{PublicKey: ecSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a ECDSA key"},
+		{"Ed25519 public_key", &Attestation{PublicKey: edSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a Ed25519 key"},
+		{"RSA 1024", &Attestation{PublicKey: rsa1024}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "RSA key of 1024 bits"},
+		{"RSA 2047", &Attestation{PublicKey: synthetic(odd(2047), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+			"RSA key of 2047 bits; RSAES_OAEP_SHA_256 needs 2048 to 4096 bits"},
+		{"RSA 4097", &Attestation{PublicKey: synthetic(odd(4097), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+			"RSA key of 4097 bits"},
+		{"even modulus", &Attestation{PublicKey: synthetic(new(big.Int).Add(odd(2048), big.NewInt(1)), 65537)}, KeyEncryptionRSAESOAEPSHA256,
+			ErrInvalidWrappingKey, "even modulus"},
+		{"even exponent", &Attestation{PublicKey: synthetic(odd(2048), 65536)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+			"invalid public exponent"},
+		{"exponent 1", &Attestation{PublicKey: synthetic(odd(2048), 1)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+			"invalid public exponent"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := NewRecipientWrapper(tc.att, tc.alg)
+			require.Error(t, err)
+			assert.Nil(t, w)
+			assert.ErrorIs(t, err, tc.is)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestNewRecipientUnwrapperRejects(t *testing.T) {
+	_, err := NewRecipientUnwrapper(nil)
+	assert.ErrorIs(t, err, ErrInvalidWrappingKey)
+	small, _ := nitrotest.RSA(t, 1024)
+	_, err = NewRecipientUnwrapper(small)
+	assert.ErrorIs(t, err, ErrInvalidWrappingKey)
+	assert.ErrorContains(t, err, "RSA key of 1024 bits")
+}
+
+func TestRecipientUnwrapRejects(t *testing.T) {
+	ctx := context.Background()
+	w, u, _ := rcpTestWrapper(t, 2048)
+	_, other, _ := rcpTestWrapper(t, 2048)
+	pkcs8 := rcpTestPKCS8(t, curves.P256)
+	env, err := w.Wrap(ctx, pkcs8, nil)
+	require.NoError(t, err)
+	e, err := parseCMSEnvelope(env)
+	require.NoError(t, err)
+	reencode := func(mutate func(e *cmsEnvelope)) []byte {
+		c := *e
+		c.encryptedKey = append([]byte{}, e.encryptedKey...)
+		c.content = append([]byte{}, e.content...)
+		mutate(&c)
+		b, err := c.marshal()
+		require.NoError(t, err)
+		return b
+	}
+
+	tests := []struct {
+		name string
+		env  []byte
+		u    Unwrapper
+		is   error
+		want string
+	}{
+		{"another recipient", env, other, ErrDecrypt, "for another recipient"},
+		{"tampered encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey[7] ^= 1 }), u, ErrDecrypt, "does not open with this RSA key"},
+		{"short encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey = e.encryptedKey[1:] }), u, ErrMalformedEnvelope,
+			"encryptedKey is 255 bytes, want 256"},
+		{"bad padding", reencode(func(e *cmsEnvelope) { e.content[len(e.content)-17] ^= 0x80 }), u, ErrDecrypt, "bad padding"},
+		{"content not whole blocks", reencode(func(e *cmsEnvelope) { e.content = e.content[:len(e.content)-1] }), u, ErrMalformedEnvelope,
+			"not a positive multiple of 16"},
+		{"empty content", reencode(func(e *cmsEnvelope) { e.content = nil }), u, ErrMalformedEnvelope, "not a positive multiple of 16"},
+		{"garbage", []byte("garbage"), u, ErrMalformedEnvelope, "CMS EnvelopedData"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pt, err := tc.u.Unwrap(ctx, tc.env, nil)
+			require.Error(t, err)
+			assert.Nil(t, pt)
+			assert.ErrorIs(t, err, tc.is)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+
+	// Every prefix fails to parse; bit flips never panic and, when they fail,
+	// fail with one of the two classes. (CBC is unauthenticated: a flip in the
+	// IV or in a content block before the last garbles the plaintext without
+	// an error; the RSA-OAEP key wrap is what only the enclave can open.)
+	for i := range len(env) {
+		_, err := u.Unwrap(ctx, env[:i], nil)
+		require.ErrorIs(t, err, ErrMalformedEnvelope, "prefix of %d bytes", i)
+	}
+	for i := range len(env) {
+		bad := append([]byte{}, env...)
+		bad[i] ^= 0x10
+		if _, err := u.Unwrap(ctx, bad, nil); err != nil {
+			assert.True(t, cmsIsOneOf(err, ErrMalformedEnvelope, ErrDecrypt), "byte %d: %v", i, err)
+		}
+	}
+}
+
+// rcpTestOpenSSL returns the openssl binary, skipping when it is absent.
+func rcpTestOpenSSL(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not found in PATH; skipping the OpenSSL interoperability test (CI has OpenSSL 3.0)")
+	}
+	return path
+}
+
+// rcpTestRecipientFiles writes the enclave key as PKCS#8 PEM and a
+// self-signed certificate whose SubjectKeyIdentifier is the envelope's rid.
+func rcpTestRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyPath, certPath string) {
+	t.Helper()
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
+	require.NoError(t, err)
+	keyPath = filepath.Join(dir, "enclave.pem")
+	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600))
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		SubjectKeyId: RecipientKeyIdentifier(&priv.PublicKey),
+		KeyUsage:     x509.KeyUsageKeyEncipherment,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	require.NoError(t, err)
+	certPath = filepath.Join(dir, "enclave.crt")
+	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	return keyPath, certPath
+}
+
+// TestRecipientOpenSSLDecrypts has OpenSSL open our envelopes, with the key
+// alone (OpenSSL tries it on every recipient) and with -recip matching the
+// subjectKeyIdentifier.
+func TestRecipientOpenSSLDecrypts(t *testing.T) {
+	openssl := rcpTestOpenSSL(t)
+	ctx := context.Background()
+	w, _, priv := rcpTestWrapper(t, 2048)
+	dir := t.TempDir()
+	keyPath, certPath := rcpTestRecipientFiles(t, dir, priv)
+	n := 0
+	for _, spec := range curves.Specs() {
+		pkcs8 := rcpTestPKCS8(t, spec)
+		env, err := w.Wrap(ctx, pkcs8, nil)
+		require.NoError(t, err)
+		ctPath := filepath.Join(dir, string(spec)+".der")
+		require.NoError(t, os.WriteFile(ctPath, env, 0o600))
+		for _, extra := range [][]string{nil, {"-recip", certPath}} {
+			args := append([]string{"cms", "-decrypt", "-inform", "DER", "-in", ctPath, "-inkey", keyPath, "-binary"}, extra...)
+			out, err := exec.Command(openssl, args...).Output()
+			require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+			assert.Equal(t, pkcs8, out, "%s %v", spec, extra)
+			n++
+		}
+	}
+	assert.Equal(t, 2*len(curves.Specs()), n)
+
+	// The structure OpenSSL prints names what AWS KMS uses.
+	out, err := exec.Command(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", filepath.Join(dir, "SM2.der")).Output()
+	require.NoError(t, err, rcpTestStderr(err))
+	for _, want := range []string{"pkcs7-envelopedData", "version: 2", "d.subjectKeyIdentifier", "rsaesOaep", "sha256", "mgf1",
+		"aes-256-cbc", "pkcs7-data", "originatorInfo: <ABSENT>", "unprotectedAttrs:\n      <ABSENT>"} {
+		assert.Contains(t, string(out), want)
+	}
+}
+
+// TestRecipientOpensOpenSSLEnvelopes opens envelopes OpenSSL makes to the
+// same recipient, in DER and in streamed (indefinite-length) BER.
+func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
+	openssl := rcpTestOpenSSL(t)
+	ctx := context.Background()
+	_, u, priv := rcpTestWrapper(t, 3072)
+	dir := t.TempDir()
+	_, certPath := rcpTestRecipientFiles(t, dir, priv)
+	pkcs8 := rcpTestPKCS8(t, curves.P384)
+	ptPath := filepath.Join(dir, "pt.der")
+	require.NoError(t, os.WriteFile(ptPath, pkcs8, 0o600))
+	for _, stream := range []bool{false, true} {
+		args := []string{"cms", "-encrypt", "-binary", "-in", ptPath, "-outform", "DER", "-aes-256-cbc", "-recip", certPath, "-keyid",
+			"-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256", "-keyopt", "rsa_mgf1_md:sha256"}
+		if stream {
+			args = append(args, "-stream")
+		}
+		env, err := exec.Command(openssl, args...).Output()
+		require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+		if stream {
+			assert.Equal(t, []byte{0x30, 0x80}, env[:2], "indefinite length")
+		}
+		got, err := u.Unwrap(ctx, env, nil)
+		require.NoError(t, err, "stream=%v", stream)
+		assert.Equal(t, pkcs8, got)
+	}
+}
+
+func rcpTestStderr(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
+
+func BenchmarkRecipientWrapP256(b *testing.B) {
+	_, spki := nitrotest.RSA(b, 2048)
+	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	require.NoError(b, err)
+	pkcs8 := rcpTestPKCS8(b, curves.P256)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := w.Wrap(ctx, pkcs8, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var (
+	_ Wrapper   = (*rcpWrapper)(nil)
+	_ Unwrapper = (*rcpUnwrapper)(nil)
+)
