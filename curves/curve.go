@@ -32,7 +32,8 @@ type Curve interface {
 	// GenerateKey returns a fresh key pair from the system's secure random source.
 	GenerateKey() (*PrivateKey, error)
 	// NewPrivateKey builds a key from a big-endian scalar of exactly
-	// ScalarSize bytes; it rejects zero and values at or above the order.
+	// ScalarSize bytes; it rejects zero and values at or above the order. It
+	// copies scalar: callers may wipe theirs afterwards.
 	NewPrivateKey(scalar []byte) (*PrivateKey, error)
 	// NewPublicKey builds a key from a SEC1 point, compressed or uncompressed;
 	// it rejects off-curve points, the point at infinity and hybrid encodings.

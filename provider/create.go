@@ -57,6 +57,9 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	if err := canceled(ctx); err != nil {
 		return nil, err
 	}
+	if err := p.checkReplay(CallerFrom(ctx), ActionCreateDataKeyPair, req.Sequence); err != nil {
+		return nil, err
+	}
 
 	key, err := curve.GenerateKey()
 	if err != nil {

@@ -67,6 +67,9 @@ func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if err := ctx.Err(); err != nil {
 		return nil, wrapErr(FailCanceled, err, "request canceled")
 	}
+	if err := p.checkReplay(CallerFrom(ctx), ActionDecrypt, req.Sequence); err != nil {
+		return nil, err
+	}
 
 	aad := []byte(req.AdditionalAuthenticatedData)
 	var (

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/wrap"
@@ -72,4 +73,72 @@ func (p *Provider) customHolder(req *CreateEcDatakeyPairRequest, spec curves.Spe
 		conds: map[string]string{CondWrappingAlgorithm: req.WrappingAlgorithm},
 		field: func(r *CreateEcDatakeyPairResponse) *string { return &r.WrappedPrivateKey },
 	}, nil
+}
+
+// recipientHolder verifies the attestation document and builds the
+// ciphertext_recipient envelope for the enclave key it names. The verified
+// PCRs become condition keys (kms:RecipientAttestation:PCR<n>,
+// kms:RecipientAttestation:ImageSha384), so a policy can pin an image.
+func (p *Provider) recipientHolder(r *Recipient) (holder, error) {
+	if r.KeyEncryptionAlgorithm == "" {
+		return holder{}, Errorf(FailMissingParameter, "recipient.key_encryption_algorithm is required; use %s", wrap.KeyEncryptionRSAESOAEPSHA256)
+	}
+	if r.KeyEncryptionAlgorithm != wrap.KeyEncryptionRSAESOAEPSHA256 {
+		return holder{}, Errorf(FailUnsupportedAlgorithm, "recipient.key_encryption_algorithm %q is not supported; use %s", clip(r.KeyEncryptionAlgorithm), wrap.KeyEncryptionRSAESOAEPSHA256)
+	}
+	if r.AttestationDocument == "" {
+		return holder{}, Errorf(FailMissingParameter, "recipient.attestation_document is required")
+	}
+	doc, err := decodeB64("recipient.attestation_document", r.AttestationDocument, FailInvalidAttestation)
+	if err != nil {
+		return holder{}, err
+	}
+	att, err := p.attestation().Verify(doc)
+	if err != nil {
+		return holder{}, holderError(err)
+	}
+	w, err := wrap.NewRecipientWrapper(att, r.KeyEncryptionAlgorithm)
+	if err != nil {
+		return holder{}, holderError(err)
+	}
+	return holder{
+		w:     w,
+		conds: att.ConditionKeys(),
+		field: func(r *CreateEcDatakeyPairResponse) *string { return &r.CiphertextRecipient },
+	}, nil
+}
+
+// attestation returns the configured verifier, or one for AWS Nitro
+// Enclaves' published root made on first use.
+func (p *Provider) attestation() wrap.AttestationVerifier {
+	p.attestOnce.Do(func() {
+		if p.attest != nil {
+			return
+		}
+		v, err := wrap.NewNitroVerifier(wrap.NitroEnclavesRoots())
+		if err != nil {
+			p.attest = failingVerifier{err}
+			return
+		}
+		p.attest = v
+	})
+	return p.attest
+}
+
+type failingVerifier struct{ err error }
+
+func (f failingVerifier) Verify([]byte) (*wrap.Attestation, error) {
+	return nil, fmt.Errorf("%w: no attestation verifier: %v", wrap.ErrInvalidAttestation, f.err)
+}
+
+// WithAttestationVerifier sets how recipient attestation documents are
+// verified; the default is a Nitro verifier for AWS's published root.
+func WithAttestationVerifier(v wrap.AttestationVerifier) Option {
+	return func(p *Provider) error {
+		if v == nil {
+			return errors.New("provider: WithAttestationVerifier(nil)")
+		}
+		p.attest = v
+		return nil
+	}
 }

@@ -3,6 +3,10 @@ package provider
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
+
+	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
@@ -10,6 +14,10 @@ import (
 type Provider struct {
 	keys  KeyStore
 	authz Authorizer
+	seqs  *sequenceCache
+
+	attest     wrap.AttestationVerifier
+	attestOnce sync.Once
 }
 
 // Option configures a Provider.
@@ -32,7 +40,7 @@ func New(keys KeyStore, opts ...Option) (*Provider, error) {
 	if keys == nil {
 		return nil, errors.New("provider: nil KeyStore")
 	}
-	p := &Provider{keys: keys}
+	p := &Provider{keys: keys, seqs: newSequenceCache(DefaultReplayWindow, time.Now)}
 	for _, o := range opts {
 		if err := o(p); err != nil {
 			return nil, err

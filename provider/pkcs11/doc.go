@@ -1,0 +1,63 @@
+// Package pkcs11 is ecdkp's hardware-backed master key store: a
+// provider.KeyManager whose AES-256 master keys are generated and used
+// inside a PKCS#11 token (an HSM, or SoftHSM2 in tests and CI). Key
+// material never leaves the token; the provider's master-key envelopes are
+// sealed and opened by the token with CKM_AES_GCM, so an envelope from this
+// store has exactly the format (DESIGN.md, "Master-key envelope v1") of one
+// from the keyring and differs only in who holds the key.
+//
+// # Token layout
+//
+// Everything the store knows lives on the token, so a second process (or
+// the same one after Close and Open) sees the same keys, states and
+// versions. For a master key with id K (a UUID) the token holds:
+//
+//   - one secret key object per version N: CKO_SECRET_KEY, CKK_AES,
+//     CKA_VALUE_LEN 32, CKA_LABEL "ecdkp:K:vN", CKA_ID the 16 bytes of K,
+//     CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_ENCRYPT and CKA_DECRYPT
+//     true; CKA_EXTRACTABLE, CKA_WRAP, CKA_UNWRAP, CKA_SIGN, CKA_VERIFY and
+//     CKA_DERIVE false. It is made by C_GenerateKey (CKM_AES_KEY_GEN), so
+//     its value is never outside the token. Keys that are found with weaker
+//     attributes (extractable, not sensitive, not AES-256) are refused.
+//   - one metadata object: CKO_DATA, CKA_APPLICATION "ecdkp", CKA_LABEL
+//     "ecdkp:K", CKA_TOKEN and CKA_PRIVATE true, whose CKA_VALUE is JSON:
+//     {"format":"ecdkp-pkcs11/v1","revision":R,"serial":S, ...} followed by
+//     the provider.KeyMetadata fields (key_id, key_spec, key_usage,
+//     key_state, origin "hsm", creation_date, current_version, default).
+//
+// Tokens such as SoftHSM2 make CKA_VALUE of a data object read-only after
+// creation, so a change of state or a rotation writes a new metadata object
+// with revision R+1 and then destroys the old one; when both exist (a crash
+// in between), Open uses the highest revision and the next change removes
+// the rest. A rotation first generates the new version's secret key and
+// only then commits the metadata naming it, so a crash leaves at most an
+// unreferenced key object, which the next rotation of that key replaces.
+//
+// The store is meant for one writing process at a time, like the keyring
+// file: keys are loaded at Open, and changes made by another process after
+// that are seen on the next Open.
+//
+// # Sessions
+//
+// PKCS#11 sessions are not safe for concurrent use, so the store keeps a
+// pool of Config.Sessions read-write sessions (a buffered channel); each
+// seal, open or management call borrows one. The user logs in (CKU_USER)
+// once, on the first session; the login holds for every session of the
+// process on that token. Object handles are looked up at Open and cached
+// per key version. Several Stores may share a module and a token in one
+// process: the module is initialized once and finalized when the last
+// Store closes.
+//
+// # Specs
+//
+// Only AES_256 master keys are supported. PKCS#11 defines no SM4
+// mechanisms (vendors use private codes and SoftHSM2 has none), so
+// CreateKey(SM4) fails with an error wrapping ErrUnsupportedSpec.
+//
+// # Configuration and build
+//
+// Open takes a Config; ConfigFromEnv reads it from ECDKP_PKCS11_MODULE,
+// ECDKP_PKCS11_TOKEN, ECDKP_PKCS11_PIN (and ECDKP_PKCS11_SESSIONS). The
+// store uses github.com/miekg/pkcs11, which needs cgo: without cgo the
+// package still builds and Open returns ErrNeedsCgo.
+package pkcs11

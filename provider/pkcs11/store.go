@@ -1,0 +1,374 @@
+//go:build cgo
+
+package pkcs11
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	p11 "github.com/miekg/pkcs11"
+
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+// Store is a master key store on a PKCS#11 token, safe for concurrent use.
+// It implements provider.KeyManager.
+type Store struct {
+	mod   *module
+	slot  uint
+	label string
+	pool  *pool
+	now   func() time.Time
+
+	mu         sync.RWMutex
+	closed     bool
+	keys       map[string]*masterKey
+	order      []string // by serial
+	defaultID  string
+	nextSerial uint64
+}
+
+// Open loads the module, finds the token, checks it offers CKM_AES_KEY_GEN
+// and CKM_AES_GCM, opens the session pool, logs in and loads the keys.
+// Close it when done.
+func Open(cfg Config) (*Store, error) {
+	cfg, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	mod, err := acquireModule(cfg.Module)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{mod: mod, label: cfg.TokenLabel, now: time.Now, keys: map[string]*masterKey{}, nextSerial: 1}
+	if s.slot, err = mod.findToken(cfg.TokenLabel); err != nil {
+		mod.release()
+		return nil, err
+	}
+	if err := mod.checkMechanisms(s.slot, s.label); err != nil {
+		mod.release()
+		return nil, err
+	}
+	loggedIn := false
+	s.pool, err = openPool(mod.ctx, s.slot, s.label, cfg.PIN, cfg.Sessions, func(sh p11.SessionHandle) error {
+		if err := mod.login(s.slot, sh, s.label, cfg.PIN); err != nil {
+			return err
+		}
+		loggedIn = true
+		return nil
+	})
+	if err != nil {
+		if loggedIn {
+			mod.logout(s.slot)
+		}
+		mod.release()
+		return nil, err
+	}
+	if err := s.load(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close returns the sessions, waiting for calls in flight, and unloads
+// the module when no other Store uses it. Master keys handed out before
+// fail with ErrClosed afterwards.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.pool.close()
+	s.mod.logout(s.slot)
+	s.mod.release()
+	return nil
+}
+
+// TokenLabel is the label of the token the store uses.
+func (s *Store) TokenLabel() string { return s.label }
+
+// load reads every key of the application from the token.
+func (s *Store) load() error {
+	return s.pool.with(context.Background(), func(sh p11.SessionHandle) error {
+		metas, err := readMeta(s.mod.ctx, sh)
+		if err != nil {
+			return err
+		}
+		// The highest revision of each key wins; older ones are left by an
+		// interrupted change and removed by the next one.
+		best := map[string]*loadedMeta{}
+		for i := range metas {
+			m := &metas[i]
+			id := m.doc.KeyID
+			cur, ok := best[id]
+			switch {
+			case !ok:
+				best[id] = m
+			case m.doc.Revision > cur.doc.Revision:
+				best[id] = m
+			case m.doc.Revision == cur.doc.Revision:
+				return fmt.Errorf("%w: two metadata objects of key %s have revision %d", ErrCorruptObject, id, m.doc.Revision)
+			}
+		}
+		for id, m := range best {
+			k := &masterKey{md: m.doc.KeyMetadata, id: m.id, serial: m.doc.Serial, revision: m.doc.Revision}
+			k.md.Origin = provider.OriginHSM
+			for v := uint32(1); v <= k.md.CurrentVersion; v++ {
+				h, err := findVersion(s.mod.ctx, sh, k.id, id, v)
+				if code, ok := returnCode(err); ok && !isObjectProblem(code) {
+					return err // the token failed, not the object
+				}
+				k.addVersion(s.pool, v, h, err)
+			}
+			s.keys[id] = k
+			s.order = append(s.order, id)
+			s.nextSerial = max(s.nextSerial, k.serial+1)
+		}
+		slices.SortFunc(s.order, func(a, b string) int {
+			ka, kb := s.keys[a], s.keys[b]
+			return cmp.Or(cmp.Compare(ka.serial, kb.serial), ka.md.CreationDate.Compare(kb.md.CreationDate), cmp.Compare(a, b))
+		})
+		// The default key is the first one flagged so; others lose it.
+		for _, id := range s.order {
+			k := s.keys[id]
+			if k.md.Default && s.defaultID == "" {
+				s.defaultID = id
+			} else {
+				k.md.Default = false
+			}
+		}
+		return nil
+	})
+}
+
+// isObjectProblem lists return codes that mean one object is unusable
+// rather than the token failing.
+func isObjectProblem(code uint) bool {
+	switch code {
+	case p11.CKR_OBJECT_HANDLE_INVALID, p11.CKR_ATTRIBUTE_TYPE_INVALID, p11.CKR_ATTRIBUTE_SENSITIVE:
+		return true
+	}
+	return false
+}
+
+// addVersion appends version v to k: its cipher, or why it has none.
+func (k *masterKey) addVersion(pl *pool, v uint32, h p11.ObjectHandle, err error) {
+	if err != nil {
+		k.versions = append(k.versions, nil)
+		k.errs = append(k.errs, err)
+		return
+	}
+	k.versions = append(k.versions, newHSMCipher(pl, k.id, k.md.KeyID, v, h, pl.gen.Load()))
+	k.errs = append(k.errs, nil)
+}
+
+// Key implements provider.KeyStore.
+func (s *Store) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
+	s.mu.RLock()
+	k, ok := s.keys[keyID]
+	closed := s.closed
+	s.mu.RUnlock()
+	switch {
+	case closed:
+		return nil, ErrClosed
+	case !ok:
+		return nil, fmt.Errorf("pkcs11: %w: %s is not on token %q", provider.ErrKeyNotFound, keyID, s.label)
+	}
+	return k, nil
+}
+
+// CreateKey implements provider.KeyManager: an AES_256 key generated in
+// the token. SM4 fails with ErrUnsupportedSpec.
+func (s *Store) CreateKey(ctx context.Context, spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+	if err := checkSpec(spec, s.label); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usableLocked(ctx); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	return s.createLocked(ctx)
+}
+
+func checkSpec(spec provider.MasterKeySpec, label string) error {
+	switch spec {
+	case provider.AES256:
+		return nil
+	case provider.SM4:
+		return fmt.Errorf("%w: SM4 is not supported by token %q: PKCS#11 defines no CKM_SM4 mechanisms (vendors use private codes and SoftHSM2 has none), so this store holds %s master keys only", ErrUnsupportedSpec, label, provider.AES256)
+	}
+	return fmt.Errorf("%w: %q is not %s", ErrUnsupportedSpec, spec, provider.AES256)
+}
+
+func (s *Store) usableLocked(ctx context.Context) error {
+	if s.closed {
+		return ErrClosed
+	}
+	return ctx.Err()
+}
+
+func (s *Store) createLocked(ctx context.Context) (provider.KeyMetadata, error) {
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	id[6] = id[6]&0x0f | 0x40 // UUID version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	keyID := provider.FormatKeyID(id)
+	k := &masterKey{
+		id:       id,
+		serial:   s.nextSerial,
+		revision: 1,
+		md: provider.KeyMetadata{
+			KeyID:          keyID,
+			KeySpec:        provider.AES256,
+			KeyUsage:       provider.KeyUsageEncryptDecrypt,
+			KeyState:       provider.KeyEnabled,
+			Origin:         provider.OriginHSM,
+			CreationDate:   s.now().UTC().Truncate(time.Second),
+			CurrentVersion: 1,
+			Default:        s.defaultID == "",
+		},
+	}
+	err := s.pool.with(ctx, func(sh p11.SessionHandle) error {
+		kh, err := generateVersion(s.mod.ctx, sh, id, keyID, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := createMeta(s.mod.ctx, sh, k.doc()); err != nil {
+			_ = s.mod.ctx.DestroyObject(sh, kh)
+			return err
+		}
+		k.addVersion(s.pool, 1, kh, nil)
+		return nil
+	})
+	if err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	s.keys[keyID] = k
+	s.order = append(s.order, keyID)
+	s.nextSerial++
+	if s.defaultID == "" {
+		s.defaultID = keyID
+	}
+	return k.md, nil
+}
+
+// ListKeys implements provider.KeyManager, in creation order.
+func (s *Store) ListKeys(context.Context) ([]provider.KeyMetadata, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	out := make([]provider.KeyMetadata, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.keys[id].md)
+	}
+	return out, nil
+}
+
+// SetKeyState implements provider.KeyManager.
+func (s *Store) SetKeyState(ctx context.Context, keyID string, state provider.KeyState) (provider.KeyMetadata, error) {
+	if !state.Valid() {
+		return provider.KeyMetadata{}, fmt.Errorf("pkcs11: unknown key state %q", state)
+	}
+	return s.update(ctx, keyID, func(sh p11.SessionHandle, n *masterKey) (func(), error) {
+		n.md.KeyState = state
+		return nil, nil
+	})
+}
+
+// RotateKey implements provider.KeyManager: a new AES-256 version is
+// generated in the token; older versions stay and keep opening their
+// envelopes.
+func (s *Store) RotateKey(ctx context.Context, keyID string) (provider.KeyMetadata, error) {
+	return s.update(ctx, keyID, func(sh p11.SessionHandle, n *masterKey) (func(), error) {
+		v := n.md.CurrentVersion + 1
+		kh, err := generateVersion(s.mod.ctx, sh, n.id, keyID, v)
+		if err != nil {
+			return nil, err
+		}
+		n.md.CurrentVersion = v
+		n.addVersion(s.pool, v, kh, nil)
+		return func() { _ = s.mod.ctx.DestroyObject(sh, kh) }, nil
+	})
+}
+
+// DefaultKey implements provider.KeyManager: the first key created, made
+// (AES_256) when the token holds none.
+func (s *Store) DefaultKey(ctx context.Context) (provider.KeyMetadata, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return provider.KeyMetadata{}, ErrClosed
+	}
+	if s.defaultID != "" {
+		return s.keys[s.defaultID].md, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	return s.createLocked(ctx)
+}
+
+// update changes a copy of a key with f, writes its metadata as a new
+// revision, destroys the older metadata objects and swaps the copy in.
+// When writing fails, f's undo runs and the key is left as it was.
+func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHandle, *masterKey) (undo func(), err error)) (provider.KeyMetadata, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usableLocked(ctx); err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	k, ok := s.keys[keyID]
+	if !ok {
+		return provider.KeyMetadata{}, fmt.Errorf("pkcs11: %w: %s is not on token %q", provider.ErrKeyNotFound, keyID, s.label)
+	}
+	n := k.clone()
+	n.revision++
+	err := s.pool.with(ctx, func(sh p11.SessionHandle) error {
+		undo, err := f(sh, n)
+		if err != nil {
+			return err
+		}
+		mh, err := createMeta(s.mod.ctx, sh, n.doc())
+		if err != nil {
+			if undo != nil {
+				undo()
+			}
+			return err
+		}
+		// The new revision is committed. Older metadata objects are
+		// found afresh (cached handles could be stale) and removed on a
+		// best-effort basis: any left lose to the new revision at Open
+		// and are retried on the next change.
+		olds, err := findObjects(s.mod.ctx, sh, metaTemplate(keyID))
+		if err != nil {
+			return nil
+		}
+		for _, old := range olds {
+			if old != mh {
+				_ = s.mod.ctx.DestroyObject(sh, old)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return provider.KeyMetadata{}, err
+	}
+	s.keys[keyID] = n
+	return n.md, nil
+}
+
+var _ provider.KeyManager = (*Store)(nil)
