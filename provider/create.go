@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"strings"
+	"sync"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
@@ -66,38 +68,79 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 		return nil, wrapErr(FailInternal, err, "generating a %s key failed", req.KeySpec)
 	}
 	defer key.Destroy()
-	pkcs8, err := encoding.MarshalPKCS8(key)
+
+	// The DER forms share one pooled scratch buffer, wiped before it goes
+	// back: the PKCS#8 first, the SPKI after it.
+	scratch := scratchPool.Get().(*[]byte)
+	defer func() {
+		clear((*scratch)[:cap(*scratch)])
+		scratchPool.Put(scratch)
+	}()
+	buf, err := encoding.AppendPKCS8((*scratch)[:0], key)
 	if err != nil {
 		return nil, wrapErr(FailInternal, err, "encoding the %s private key failed", req.KeySpec)
 	}
-	defer clear(pkcs8)
-	spki, err := encoding.MarshalSPKI(key.PublicKey())
+	pkcs8 := buf[:len(buf):len(buf)]
+	buf, err = encoding.AppendSPKI(buf, key.PublicKey())
 	if err != nil {
 		return nil, wrapErr(FailInternal, err, "encoding the %s public key failed", req.KeySpec)
 	}
+	spki := buf[len(pkcs8):]
+	*scratch = buf
 
 	aad := []byte(req.AdditionalAuthenticatedData)
 	sealed, err := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}.Wrap(ctx, pkcs8, aad)
 	if err != nil {
 		return nil, wrapErr(FailInternal, err, "sealing under master key %s failed", req.KeyID)
 	}
+	var second []byte
+	switch {
+	case holder.w != nil:
+		if second, err = holder.w.Wrap(ctx, pkcs8, aad); err != nil {
+			return nil, holderError(err)
+		}
+	case withPlain:
+		second = pkcs8
+	}
+	// One allocation holds the base64 of all three outputs.
+	var sb strings.Builder
+	enc := base64.StdEncoding
+	sb.Grow(enc.EncodedLen(len(spki)) + enc.EncodedLen(len(sealed)) + enc.EncodedLen(len(second)))
+	pubKey := appendB64(&sb, spki)
+	cipherText := appendB64(&sb, sealed)
+	secondText := appendB64(&sb, second)
+	all := sb.String()
 	resp := &CreateEcDatakeyPairResponse{
 		KeyID:                req.KeyID,
 		KeySpec:              req.KeySpec,
-		PublicKey:            base64.StdEncoding.EncodeToString(spki),
-		PrivateKeyCipherText: base64.StdEncoding.EncodeToString(sealed),
+		PublicKey:            all[pubKey[0]:pubKey[1]],
+		PrivateKeyCipherText: all[cipherText[0]:cipherText[1]],
 	}
-	switch {
-	case holder.w != nil:
-		out, err := holder.w.Wrap(ctx, pkcs8, aad)
-		if err != nil {
-			return nil, holderError(err)
+	if second != nil {
+		if holder.w != nil {
+			*holder.field(resp) = all[secondText[0]:secondText[1]]
+		} else {
+			resp.PrivateKeyPlainText = all[secondText[0]:secondText[1]]
 		}
-		*holder.field(resp) = base64.StdEncoding.EncodeToString(out)
-	case withPlain:
-		resp.PrivateKeyPlainText = base64.StdEncoding.EncodeToString(pkcs8)
 	}
 	return resp, nil
+}
+
+// scratchPool holds buffers big enough for a P-521 PKCS#8 and SPKI.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// appendB64 writes the base64 of src to sb in chunks (no heap copy) and
+// returns the [start, end) of what it wrote.
+func appendB64(sb *strings.Builder, src []byte) [2]int {
+	start := sb.Len()
+	var chunk [384]byte // 288 input bytes per chunk
+	for len(src) > 0 {
+		n := min(len(src), 288)
+		base64.StdEncoding.Encode(chunk[:], src[:n])
+		sb.Write(chunk[:base64.StdEncoding.EncodedLen(n)])
+		src = src[n:]
+	}
+	return [2]int{start, sb.Len()}
 }
 
 // aadConds fills the AAD condition keys.

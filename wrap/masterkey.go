@@ -155,7 +155,12 @@ func (w MasterKeyWrapper) Wrap(ctx context.Context, plaintext, aad []byte) ([]by
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, MasterHeaderSize+MasterNonceSize, MasterOverhead+len(plaintext))
+	// One allocation: the envelope, then (in the capacity past its end,
+	// where Seal does not write) the GCM additional data, which holds no
+	// secret: header, key spec and the caller's non-sensitive AAD.
+	n := MasterOverhead + len(plaintext)
+	adLen := MasterHeaderSize + len(w.Spec) + 1 + len(aad)
+	out := make([]byte, MasterHeaderSize+MasterNonceSize, n+adLen)
 	copy(out, envelopeMagic)
 	out[4] = byte(w.Key.Algorithm())
 	id := w.Key.ID()
@@ -169,12 +174,12 @@ func (w MasterKeyWrapper) Wrap(ctx context.Context, plaintext, aad []byte) ([]by
 	if _, err := io.ReadFull(r, nonce); err != nil {
 		return nil, fmt.Errorf("wrap: master-key envelope nonce: %w", err)
 	}
-	ad := masterAD(out[:MasterHeaderSize], w.Spec, aad)
+	ad := appendMasterAD(out[n:n:n+adLen], out[:MasterHeaderSize], w.Spec, aad)
 	sealed, err := kc.Seal(out, nonce, plaintext, ad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealing under master key version %d: %v", ErrKeyUnavailable, version, err)
 	}
-	return sealed, nil
+	return sealed[:n:n], nil
 }
 
 // MasterKeyUnwrapper opens master-key envelopes of one key spec.
@@ -198,7 +203,7 @@ func (u MasterKeyUnwrapper) Unwrap(ctx context.Context, envelope, aad []byte) ([
 		return nil, err
 	}
 	nonce := envelope[MasterHeaderSize : MasterHeaderSize+MasterNonceSize]
-	ad := masterAD(envelope[:MasterHeaderSize], u.Spec, aad)
+	ad := appendMasterAD(nil, envelope[:MasterHeaderSize], u.Spec, aad)
 	pt, err := kc.Open(nil, nonce, envelope[MasterHeaderSize+MasterNonceSize:], ad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: master-key envelope does not authenticate (tampered, or another AAD or key spec)", ErrDecrypt)
@@ -206,9 +211,8 @@ func (u MasterKeyUnwrapper) Unwrap(ctx context.Context, envelope, aad []byte) ([
 	return pt, nil
 }
 
-// masterAD is header || key_spec || 0x00 || aad.
-func masterAD(header []byte, spec curves.Spec, aad []byte) []byte {
-	ad := make([]byte, 0, len(header)+len(spec)+1+len(aad))
+// appendMasterAD appends header || key_spec || 0x00 || aad to ad.
+func appendMasterAD(ad, header []byte, spec curves.Spec, aad []byte) []byte {
 	ad = append(ad, header...)
 	ad = append(ad, spec...)
 	ad = append(ad, 0)
