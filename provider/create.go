@@ -33,6 +33,9 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	if err := checkSequence(req.Sequence); err != nil {
 		return nil, err
 	}
+	if req.Pin != nil || req.PinType != nil {
+		return nil, Errorf(FailInvalidParameter, "pin and pin_type are not supported: private keys are returned as PKCS#8 without a PIN")
+	}
 	holder, err := p.holderFor(ctx, req, curve.Spec())
 	if err != nil {
 		return nil, err

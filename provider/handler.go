@@ -130,7 +130,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) 
 	if h.authn != nil {
 		pr, err := h.authn.Authenticate(r, body)
 		if err != nil {
-			return wrapErr(FailUnauthenticated, err, "%v", err)
+			return wrapErr(FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "))
 		}
 		caller.Principal = pr.ID
 	}

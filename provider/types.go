@@ -22,6 +22,11 @@ type CreateEcDatakeyPairRequest struct {
 	WrappingAlgorithm string `json:"wrapping_algorithm,omitempty"`
 	// Recipient asks for ciphertext_recipient, for an attested enclave.
 	Recipient *Recipient `json:"recipient,omitempty"`
+	// Pin and PinType are fields of Huawei's API (PIN-protected private
+	// keys) that this implementation does not support: a request that sets
+	// either is refused with FailInvalidParameter, not ignored.
+	Pin     *string `json:"pin,omitempty"`
+	PinType *string `json:"pin_type,omitempty"`
 }
 
 // Recipient is an attested enclave the private key is encrypted for.

@@ -71,6 +71,9 @@ type MasterKey interface {
 
 type aeadCipher struct{ aead cipher.AEAD }
 
+// Format keeps the key schedule out of fmt output.
+func (c aeadCipher) Format(f fmt.State, _ rune) { fmt.Fprint(f, "wrap.KeyCipher(REDACTED)") }
+
 func (c aeadCipher) Seal(dst, nonce, plaintext, ad []byte) ([]byte, error) {
 	return c.aead.Seal(dst, nonce, plaintext, ad), nil
 }

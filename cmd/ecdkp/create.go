@@ -10,14 +10,14 @@ import (
 )
 
 func runCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "create", "create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--sequence S] [--pem] [--keyring PATH]")
+	fs := newFlags(e, "create", "create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--sequence S] [--pem] [--keystore keyring|pkcs11] [--keyring PATH]")
 	spec := fs.String("key-spec", "", "data key pair spec: ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1 or SM2 (required)")
 	keyID := fs.String("key-id", "", "master key id (default: the keyring's default key, created on first use)")
 	withPlain := fs.Bool("with-plain-text", true, "return the private key in plaintext")
 	aad := fs.String("aad", "", "additional authenticated data bound into the ciphertext")
 	seq := fs.String("sequence", "", "36-byte request sequence number")
 	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
-	path := keyringFlag(fs)
+	sf := addStoreFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,10 +27,11 @@ func runCreate(ctx context.Context, e *env, args []string) error {
 	if *spec == "" {
 		return fmt.Errorf("--key-spec is required")
 	}
-	kr, err := openKeyring(e, *path)
+	kr, err := sf.open(e)
 	if err != nil {
 		return err
 	}
+	defer kr.close()
 	if *keyID == "" {
 		md, err := kr.DefaultKey(ctx)
 		if err != nil {

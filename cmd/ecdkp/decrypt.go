@@ -8,12 +8,12 @@ import (
 )
 
 func runDecrypt(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "decrypt", "decrypt --cipher-text B64 [--aad S] [--key-spec SPEC] [--pem] [--keyring PATH]")
+	fs := newFlags(e, "decrypt", "decrypt --cipher-text B64 [--aad S] [--key-spec SPEC] [--pem] [--keystore keyring|pkcs11] [--keyring PATH]")
 	ct := fs.String("cipher-text", "", "private_key_cipher_text from create (required)")
 	aad := fs.String("aad", "", "the additional authenticated data given to create")
 	spec := fs.String("key-spec", "", "the data key pair's spec, if known")
 	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
-	path := keyringFlag(fs)
+	sf := addStoreFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -23,10 +23,11 @@ func runDecrypt(ctx context.Context, e *env, args []string) error {
 	if *ct == "" {
 		return fmt.Errorf("--cipher-text is required")
 	}
-	kr, err := openKeyring(e, *path)
+	kr, err := sf.open(e)
 	if err != nil {
 		return err
 	}
+	defer kr.close()
 	p, err := provider.New(kr)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider"
 )
 
-const keysSynopsis = "keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID  [--keyring PATH]"
+const keysSynopsis = "keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID  [--keystore keyring|pkcs11] [--keyring PATH]"
 
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -24,7 +24,7 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("unknown keys subcommand %q; want create, list, enable, disable or rotate", sub)
 	}
 	fs := newFlags(e, "keys "+sub, keysSynopsis)
-	path := keyringFlag(fs)
+	sf := addStoreFlags(fs)
 	var spec *string
 	if sub == "create" {
 		spec = fs.String("spec", string(provider.AES256), "master key spec: AES_256 or SM4")
@@ -39,10 +39,11 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != wantArgs {
 		return fmt.Errorf("keys %s takes %d argument(s), got %d", sub, wantArgs, fs.NArg())
 	}
-	kr, err := openKeyring(e, *path)
+	kr, err := sf.open(e)
 	if err != nil {
 		return err
 	}
+	defer kr.close()
 	var out any
 	switch sub {
 	case "create":

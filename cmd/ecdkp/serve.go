@@ -14,12 +14,12 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK] [--keyring PATH]")
+	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK] [--keystore keyring|pkcs11] [--keyring PATH]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	token := fs.String("token", "", "accept requests whose X-Auth-Token is T (or $ECDKP_TOKEN)")
 	ak := fs.String("ak", "", "accept requests signed with this access key (SDK-HMAC-SHA256)")
 	sk := fs.String("sk", "", "the access key's secret (or $ECDKP_SK)")
-	path := keyringFlag(fs)
+	sf := addStoreFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,10 +35,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if (*ak == "") != (*sk == "") {
 		return errors.New("--ak and --sk go together")
 	}
-	kr, err := openKeyring(e, *path)
+	kr, err := sf.open(e)
 	if err != nil {
 		return err
 	}
+	defer kr.close()
 	md, err := kr.DefaultKey(ctx)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "keyring", kr.Path(), "default_key_id", md.KeyID)
+	log.Info("serving", "addr", ln.Addr().String(), "keystore", kr.where, "default_key_id", md.KeyID)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

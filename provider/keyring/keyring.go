@@ -50,8 +50,10 @@ func (k *masterKey) Version(v uint32) (wrap.KeyCipher, error) {
 	return k.ciphers[v-1], nil
 }
 
-// String redacts key material.
-func (k *masterKey) String() string { return "keyring.masterKey(" + k.md.KeyID + ")" }
+// Format redacts key material whatever the fmt verb.
+func (k masterKey) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "keyring.masterKey(%s, %d versions, material REDACTED)", k.md.KeyID, len(k.material))
+}
 
 // withVersion returns a copy of k with one more version of material.
 func (k *masterKey) withVersion(material []byte) (*masterKey, error) {

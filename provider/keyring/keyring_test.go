@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,4 +223,23 @@ func TestManagementErrors(t *testing.T) {
 	assert.ErrorIs(t, err, wrap.ErrKeyUnavailable)
 	_, err = mk.Version(0)
 	assert.ErrorIs(t, err, wrap.ErrKeyUnavailable)
+}
+
+func TestMasterKeyRedacted(t *testing.T) {
+	r := New()
+	md, err := r.CreateKey(context.Background(), provider.AES256)
+	require.NoError(t, err)
+	mk, err := r.Key(context.Background(), md.KeyID)
+	require.NoError(t, err)
+	material := mk.(*masterKey).material[0]
+	kc, err := mk.Version(1)
+	require.NoError(t, err)
+	for _, v := range []any{mk, *mk.(*masterKey), kc, r} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%x", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, fmt.Sprintf("%x", material[:8]), verb)
+			assert.NotContains(t, out, fmt.Sprint(material[:4]), verb)
+			assert.NotContains(t, out, fmt.Sprintf("%v", []byte(material[:4])), verb)
+		}
+	}
 }

@@ -44,9 +44,14 @@
 // seal, open or management call borrows one. The user logs in (CKU_USER)
 // once, on the first session; the login holds for every session of the
 // process on that token. Object handles are looked up at Open and cached
-// per key version. Several Stores may share a module and a token in one
-// process: the module is initialized once and finalized when the last
-// Store closes.
+// per key version. A session the token no longer knows is replaced, and
+// when the token has logged out (it does when its last session closes)
+// the pool logs in again, so the store keeps the PIN in memory; after
+// either event cached handles are looked up again by label, and a seal or
+// open that failed because of it is retried once. Several Stores may share
+// a module and a token in one process: the module is initialized once and
+// finalized when the last Store closes, and a second Store on a token the
+// process is logged in to must bring the same PIN.
 //
 // # Specs
 //

@@ -160,17 +160,6 @@ func isObjectProblem(code uint) bool {
 	return false
 }
 
-// addVersion appends version v to k: its cipher, or why it has none.
-func (k *masterKey) addVersion(pl *pool, v uint32, h p11.ObjectHandle, err error) {
-	if err != nil {
-		k.versions = append(k.versions, nil)
-		k.errs = append(k.errs, err)
-		return
-	}
-	k.versions = append(k.versions, newHSMCipher(pl, k.id, k.md.KeyID, v, h, pl.gen.Load()))
-	k.errs = append(k.errs, nil)
-}
-
 // Key implements provider.KeyStore.
 func (s *Store) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
 	s.mu.RLock()

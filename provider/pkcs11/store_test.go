@@ -360,7 +360,9 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, envB.PrivateKeyPlainText, dec.PrivateKeyPlainText)
 	_, err = p2.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: envA.PrivateKeyCipherText})
-	assert.Equal(t, provider.FailKeyDisabled, failure(t, err))
+	var perr *provider.Error
+	require.ErrorAs(t, err, &perr)
+	assert.Equal(t, provider.FailKeyDisabled, perr.Failure)
 	_, err = s2.SetKeyState(ctx, a.KeyID, provider.KeyEnabled)
 	require.NoError(t, err)
 	dec, err = p2.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: envA.PrivateKeyCipherText})

@@ -30,16 +30,44 @@ type NewStore func(t testing.TB) provider.KeyManager
 
 // Run runs the suite against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
-	t.Run("CreateDecryptMatrix", func(t *testing.T) { testCreateDecryptMatrix(t, newStore) })
-	t.Run("FailureTable", func(t *testing.T) { testFailureTable(t, newStore) })
-	t.Run("DecryptOtherStore", func(t *testing.T) { testDecryptOtherStore(t, newStore) })
-	t.Run("Rotation", func(t *testing.T) { testRotation(t, newStore) })
-	t.Run("Authorizer", func(t *testing.T) { testAuthorizer(t, newStore) })
-	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newStore) })
+	RunWith(t, newStore, Options{})
 }
 
-// Fixture is a provider over a fresh store with one AES_256 and one SM4
-// master key.
+// Options adapt the suite to a store's abilities.
+type Options struct {
+	// SkipSM4 is for stores that cannot hold SM4 master keys (SoftHSM2):
+	// fixtures then make only the AES_256 key.
+	SkipSM4 bool
+	// Origin is the kms:KeyOrigin the store reports; provider.OriginKMS
+	// when empty.
+	Origin string
+}
+
+// RunWith runs the suite with options.
+func RunWith(t *testing.T, newStore NewStore, o Options) {
+	if o.Origin == "" {
+		o.Origin = provider.OriginKMS
+	}
+	s := &suite{ns: newStore, o: o}
+	t.Run("CreateDecryptMatrix", s.testCreateDecryptMatrix)
+	t.Run("FailureTable", s.testFailureTable)
+	t.Run("DecryptOtherStore", s.testDecryptOtherStore)
+	t.Run("Rotation", s.testRotation)
+	t.Run("Authorizer", s.testAuthorizer)
+	t.Run("Concurrent", s.testConcurrent)
+}
+
+type suite struct {
+	ns NewStore
+	o  Options
+}
+
+func (s *suite) fixture(t testing.TB, opts ...provider.Option) *Fixture {
+	return NewFixtureWith(t, s.ns, s.o, opts...)
+}
+
+// Fixture is a provider over a fresh store with one AES_256 and (unless
+// Options.SkipSM4) one SM4 master key.
 type Fixture struct {
 	Store    provider.KeyManager
 	P        *provider.Provider
@@ -48,16 +76,42 @@ type Fixture struct {
 
 // NewFixture builds a Fixture; benchmarks use it too.
 func NewFixture(t testing.TB, newStore NewStore, opts ...provider.Option) *Fixture {
+	return NewFixtureWith(t, newStore, Options{}, opts...)
+}
+
+// NewFixtureWith builds a Fixture for a store with the given Options.
+func NewFixtureWith(t testing.TB, newStore NewStore, o Options, opts ...provider.Option) *Fixture {
 	t.Helper()
 	ctx := context.Background()
 	kr := newStore(t)
 	a, err := kr.CreateKey(ctx, provider.AES256)
 	require.NoError(t, err)
-	s, err := kr.CreateKey(ctx, provider.SM4)
-	require.NoError(t, err)
+	f := &Fixture{Store: kr, AES: a.KeyID}
+	if !o.SkipSM4 {
+		s, err := kr.CreateKey(ctx, provider.SM4)
+		require.NoError(t, err)
+		f.SM4 = s.KeyID
+	}
 	p, err := provider.New(kr, opts...)
 	require.NoError(t, err)
-	return &Fixture{Store: kr, P: p, AES: a.KeyID, SM4: s.KeyID}
+	f.P = p
+	return f
+}
+
+// MasterKeys lists the fixture's master key ids.
+func (f *Fixture) MasterKeys() []string {
+	if f.SM4 == "" {
+		return []string{f.AES}
+	}
+	return []string{f.AES, f.SM4}
+}
+
+// rotating is the key rotation tests use: SM4 when there is one.
+func (f *Fixture) rotating() string {
+	if f.SM4 != "" {
+		return f.SM4
+	}
+	return f.AES
 }
 
 func b64(t testing.TB, s string) []byte {
@@ -70,11 +124,11 @@ func b64(t testing.TB, s string) []byte {
 // testCreateDecryptMatrix: every spec x with_plain_text x AAD x master key
 // spec; the public key matches the private key recovered through
 // DecryptDatakeyPair, and the plaintext equals the decrypted one.
-func testCreateDecryptMatrix(t *testing.T, ns NewStore) {
-	f := NewFixture(t, ns)
+func (s *suite) testCreateDecryptMatrix(t *testing.T) {
+	f := s.fixture(t)
 	ctx := context.Background()
 	for _, spec := range curves.Specs() {
-		for _, mk := range []string{f.AES, f.SM4} {
+		for _, mk := range f.MasterKeys() {
 			for _, withPlain := range []*bool{nil, ptr(true), ptr(false)} {
 				for _, aad := range []string{"", "tenant=42;purpose=sign"} {
 					name := fmt.Sprintf("%s/%s/plain=%v/aad=%t", spec, mk[:8], fmtBool(withPlain), aad != "")
@@ -141,8 +195,8 @@ func (f storeFunc) Key(ctx context.Context, id string) (provider.MasterKey, erro
 
 // testFailureTable produces every failure of the operation and checks its
 // code and status against the table.
-func testFailureTable(t *testing.T, ns NewStore) {
-	f := NewFixture(t, ns)
+func (s *suite) testFailureTable(t *testing.T) {
+	f := s.fixture(t)
 	ctx := context.Background()
 	good, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256", AdditionalAuthenticatedData: "a"})
 	require.NoError(t, err)
@@ -282,8 +336,8 @@ func testFailureTable(t *testing.T, ns NewStore) {
 
 // testDecryptOtherStore: an envelope from one store names a key another
 // store does not hold.
-func testDecryptOtherStore(t *testing.T, ns NewStore) {
-	a, b := NewFixture(t, ns), NewFixture(t, ns)
+func (s *suite) testDecryptOtherStore(t *testing.T) {
+	a, b := s.fixture(t), s.fixture(t)
 	ctx := context.Background()
 	resp, err := a.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: a.AES, KeySpec: "SM2"})
 	require.NoError(t, err)
@@ -295,15 +349,15 @@ func testDecryptOtherStore(t *testing.T, ns NewStore) {
 
 // testRotation: a ciphertext made before rotation still decrypts, and new
 // ones use the new version.
-func testRotation(t *testing.T, ns NewStore) {
-	f := NewFixture(t, ns)
+func (s *suite) testRotation(t *testing.T) {
+	f := s.fixture(t)
 	ctx := context.Background()
-	before, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.SM4, KeySpec: "ECC_SECG_P256K1"})
+	before, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.rotating(), KeySpec: "ECC_SECG_P256K1"})
 	require.NoError(t, err)
-	md, err := f.Store.RotateKey(ctx, f.SM4)
+	md, err := f.Store.RotateKey(ctx, f.rotating())
 	require.NoError(t, err)
 	assert.Equal(t, uint32(2), md.CurrentVersion)
-	after, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.SM4, KeySpec: "ECC_SECG_P256K1"})
+	after, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.rotating(), KeySpec: "ECC_SECG_P256K1"})
 	require.NoError(t, err)
 	for i, resp := range []*provider.CreateEcDatakeyPairResponse{before, after} {
 		h, err := wrap.ParseMasterHeader(b64(t, resp.PrivateKeyCipherText))
@@ -317,12 +371,12 @@ func testRotation(t *testing.T, ns NewStore) {
 
 // testAuthorizer: the hook sees the action, the key, the caller and the
 // condition keys, and a refusal stops the request.
-func testAuthorizer(t *testing.T, ns NewStore) {
+func (s *suite) testAuthorizer(t *testing.T) {
 	var (
 		mu   sync.Mutex
 		seen []provider.AuthzRequest
 	)
-	f := NewFixture(t, ns, provider.WithAuthorizer(provider.AuthorizerFunc(func(ctx context.Context, r *provider.AuthzRequest) error {
+	f := s.fixture(t, provider.WithAuthorizer(provider.AuthorizerFunc(func(ctx context.Context, r *provider.AuthzRequest) error {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, *r)
@@ -350,7 +404,7 @@ func testAuthorizer(t *testing.T, ns NewStore) {
 	assert.Equal(t, map[string]string{
 		provider.CondKeySpec:                  "ECC_NIST_P384",
 		provider.CondKeyUsage:                 "ENCRYPT_DECRYPT",
-		provider.CondKeyOrigin:                "kms",
+		provider.CondKeyOrigin:                s.o.Origin,
 		provider.CondEncryptionContext:        "ctx",
 		provider.CondEncryptionContextPresent: "true",
 	}, seen[0].Conditions)
@@ -360,8 +414,8 @@ func testAuthorizer(t *testing.T, ns NewStore) {
 }
 
 // testConcurrent: 8 goroutines x 200 calls across specs, under -race.
-func testConcurrent(t *testing.T, ns NewStore) {
-	f := NewFixture(t, ns)
+func (s *suite) testConcurrent(t *testing.T) {
+	f := s.fixture(t)
 	ctx := context.Background()
 	specs := curves.Specs()
 	var wg sync.WaitGroup
@@ -373,10 +427,8 @@ func testConcurrent(t *testing.T, ns NewStore) {
 			seen := map[[32]byte]bool{}
 			for i := 0; i < 200; i++ {
 				spec := specs[(g+i)%len(specs)]
-				mk := f.AES
-				if i%2 == 1 {
-					mk = f.SM4
-				}
+				keys := f.MasterKeys()
+				mk := keys[i%len(keys)]
 				resp, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: mk, KeySpec: string(spec)})
 				if err != nil {
 					errs <- err

@@ -1,0 +1,38 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/providertest"
+)
+
+// TestResponsesRedactPlaintext: no fmt verb prints a plaintext private key,
+// while JSON still carries it.
+func TestResponsesRedactPlaintext(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	ctx := context.Background()
+	resp, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "SM2"})
+	require.NoError(t, err)
+	dec, err := f.P.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+	require.NoError(t, err)
+	secret := resp.PrivateKeyPlainText
+	require.NotEmpty(t, secret)
+	for _, v := range []any{resp, *resp, dec, *dec, []any{resp}, map[string]any{"r": dec}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, secret[:40], verb)
+			assert.NotContains(t, out, fmt.Sprintf("%x", secret[:20]), verb)
+		}
+	}
+	assert.Contains(t, fmt.Sprint(resp), resp.PublicKey, "public parts still print")
+	b, err := json.Marshal(resp)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), secret)
+}
