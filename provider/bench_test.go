@@ -1,12 +1,20 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/providertest"
+	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // BenchmarkCreateEcDatakeyPair measures the in-process call (plaintext on,
@@ -58,4 +66,91 @@ func BenchmarkCreateParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkHandler measures one request through NewHandler (httptest
+// recorder, no network) beside the in-process call of the same spec, in one
+// run. Budget (DESIGN.md): the handler adds at most 15 us per request.
+func BenchmarkHandler(b *testing.B) {
+	f := providertest.NewFixture(b, newKeyring)
+	ctx := context.Background()
+	h := provider.NewHandler(f.P)
+	for _, spec := range curves.Specs() {
+		req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: string(spec)}
+		body := []byte(`{"key_id":"` + f.AES + `","key_spec":"` + string(spec) + `"}`)
+		b.Run(string(spec)+"/inproc", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.P.CreateEcDatakeyPair(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(string(spec)+"/handler", func(b *testing.B) {
+			// One parsed request, its body rewound each time: the
+			// benchmark measures the handler, not request parsing.
+			r := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/create-ec-datakey-pair", nil)
+			rd := bytes.NewReader(body)
+			r.Body = io.NopCloser(rd)
+			r.ContentLength = int64(len(body))
+			b.ReportAllocs()
+			for b.Loop() {
+				rd.Reset(body)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHolders measures P-256 creation with each holder of the private
+// key beside the master-key-only path (plaintext off), in one run: the
+// custom-key envelopes and the attestation recipient (document verified per
+// call, as a request would).
+func BenchmarkHolders(b *testing.B) {
+	pki := nitrotest.NewPKI(b)
+	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := providertest.NewFixture(b, newKeyring, provider.WithAttestationVerifier(v))
+	ctx := context.Background()
+	_, enclaveSPKI := nitrotest.RSA(b, 2048)
+	doc := base64.StdEncoding.EncodeToString(pki.Doc(b, pki.Fields(enclaveSPKI)))
+
+	cases := []struct {
+		name string
+		req  provider.CreateEcDatakeyPairRequest
+	}{
+		{"master-key-only", provider.CreateEcDatakeyPairRequest{WithPlainText: new(bool)}},
+		{"recipient", provider.CreateEcDatakeyPairRequest{Recipient: &provider.Recipient{AttestationDocument: doc, KeyEncryptionAlgorithm: wrap.KeyEncryptionRSAESOAEPSHA256}}},
+	}
+	for _, c := range customCallers(b) {
+		spec := curves.P256
+		if c.alg == wrap.SM2EnvelopedKey {
+			spec = curves.SM2 // the SM2 envelope carries SM2 keys only
+		}
+		cases = append(cases, struct {
+			name string
+			req  provider.CreateEcDatakeyPairRequest
+		}{c.alg, provider.CreateEcDatakeyPairRequest{KeySpec: string(spec), WrappingPublicKey: base64.StdEncoding.EncodeToString(c.spki), WrappingAlgorithm: c.alg}})
+	}
+	for _, c := range cases {
+		req := c.req
+		req.KeyID = f.AES
+		if req.KeySpec == "" {
+			req.KeySpec = string(curves.P256)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.P.CreateEcDatakeyPair(ctx, &req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -28,7 +28,7 @@ type caller struct {
 	specs  []curves.Spec // data key specs the algorithm takes
 }
 
-func customCallers(t *testing.T) []caller {
+func customCallers(t testing.TB) []caller {
 	t.Helper()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)

@@ -3,12 +3,15 @@ package wrap
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/veraison/go-cose"
@@ -82,13 +85,27 @@ const (
 )
 
 // NitroVerifier verifies AWS Nitro Enclaves attestation documents. It is
-// immutable and safe for concurrent use.
+// safe for concurrent use. Certificate chains it has verified are
+// remembered (by the exact bytes of leaf and bundle) until the first of
+// their certificates expires, so a recipient that attests many requests
+// with one instance certificate pays the chain's signature checks once;
+// the document's own signature is checked every time.
 type NitroVerifier struct {
 	roots  *x509.CertPool
 	maxAge time.Duration
 	skew   time.Duration
 	now    func() time.Time
+
+	mu     sync.Mutex
+	chains map[[32]byte]chainValidity
 }
+
+// chainValidity is when a verified chain stays valid: every certificate's
+// validity period overlaps there.
+type chainValidity struct{ from, until time.Time }
+
+// maxCachedChains bounds the verified-chain cache; when full it is emptied.
+const maxCachedChains = 256
 
 // NitroOption configures a NitroVerifier.
 type NitroOption func(*NitroVerifier)
@@ -115,7 +132,7 @@ func WithNitroClock(now func() time.Time) NitroOption {
 // NewNitroVerifier returns a verifier trusting roots, normally
 // NitroEnclavesRoots() (the AWS Nitro Enclaves Root-G1 certificate).
 func NewNitroVerifier(roots *x509.CertPool, opts ...NitroOption) (*NitroVerifier, error) {
-	v := &NitroVerifier{roots: roots, skew: DefaultNitroClockSkew, now: time.Now}
+	v := &NitroVerifier{roots: roots, skew: DefaultNitroClockSkew, now: time.Now, chains: map[[32]byte]chainValidity{}}
 	for _, o := range opts {
 		o(v)
 	}
@@ -250,6 +267,21 @@ func (v *NitroVerifier) verifyChain(leaf *x509.Certificate, bundle [][]byte, now
 	if leaf.IsCA || leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return nitroInvalid("leaf certificate is a CA or lacks the digitalSignature key usage")
 	}
+	h := sha256.New()
+	for _, der := range append([][]byte{leaf.Raw}, bundle...) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(der)))
+		h.Write(n[:])
+		h.Write(der)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	v.mu.Lock()
+	cached, ok := v.chains[key]
+	v.mu.Unlock()
+	if ok && !now.Before(cached.from) && !now.After(cached.until) {
+		return nil
+	}
 	intermediates := x509.NewCertPool()
 	for i, der := range bundle {
 		c, err := x509.ParseCertificate(der)
@@ -258,7 +290,7 @@ func (v *NitroVerifier) verifyChain(leaf *x509.Certificate, bundle [][]byte, now
 		}
 		intermediates.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         v.roots,
 		Intermediates: intermediates,
 		CurrentTime:   now,
@@ -267,6 +299,21 @@ func (v *NitroVerifier) verifyChain(leaf *x509.Certificate, bundle [][]byte, now
 	var unknown x509.UnknownAuthorityError
 	switch {
 	case err == nil:
+		validity := chainValidity{from: leaf.NotBefore, until: leaf.NotAfter}
+		for _, c := range chains[0] {
+			if c.NotBefore.After(validity.from) {
+				validity.from = c.NotBefore
+			}
+			if c.NotAfter.Before(validity.until) {
+				validity.until = c.NotAfter
+			}
+		}
+		v.mu.Lock()
+		if len(v.chains) >= maxCachedChains {
+			clear(v.chains)
+		}
+		v.chains[key] = validity
+		v.mu.Unlock()
 		return nil
 	case errors.As(err, &unknown):
 		return nitroInvalid("certificate chain does not lead to a configured root: %v", err)

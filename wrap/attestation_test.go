@@ -314,3 +314,40 @@ func TestNitroVerifyConcurrent(t *testing.T) {
 }
 
 var _ AttestationVerifier = (*NitroVerifier)(nil)
+
+// TestNitroChainCache: a verified chain is remembered, but only while every
+// certificate in it is valid: once the intermediate expires, a document
+// whose own leaf is still valid is refused even though its chain was
+// verified (and cached) before.
+func TestNitroChainCache(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	key := nitrotest.Key(t, elliptic.P384())
+	// A leaf outliving the intermediate (which ends at Now+20 days).
+	leaf := p.NewLeaf(t, &key.PublicKey, false, nitrotest.Now.Add(-time.Hour), nitrotest.Now.AddDate(0, 0, 30))
+	_, spki := nitrotest.RSA(t, 2048)
+	now := nitrotest.Now
+	v, err := NewNitroVerifier(p.Roots(), WithNitroClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	sign := func(at time.Time) []byte {
+		f := p.Fields(spki)
+		f["certificate"] = leaf
+		f["timestamp"] = uint64(at.Add(-time.Second).UnixMilli())
+		return nitrotest.Sign(t, nitrotest.Payload(t, f), cose.AlgorithmES384, key, false)
+	}
+	for i := 0; i < 3; i++ {
+		_, err = v.Verify(sign(now))
+		require.NoError(t, err)
+	}
+	assert.Len(t, v.chains, 1, "one chain verified and remembered")
+	now = nitrotest.Now.AddDate(0, 0, 25)
+	_, err = v.Verify(sign(now))
+	require.ErrorIs(t, err, ErrInvalidAttestation)
+	assert.Contains(t, err.Error(), "certificate chain")
+	// A tampered document still fails its own signature check with the
+	// chain cached.
+	now = nitrotest.Now
+	doc := sign(now)
+	doc[len(doc)-1] ^= 1
+	_, err = v.Verify(doc)
+	assert.ErrorIs(t, err, ErrInvalidAttestation)
+}
