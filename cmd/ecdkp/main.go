@@ -6,10 +6,11 @@
 //	ecdkp decrypt --cipher-text B64 [--aad S] [--key-spec SPEC]
 //	ecdkp keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID
 //	ecdkp serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK]
+//	ecdkp conformance --endpoint URL --key-id ID [--token T | --ak AK --sk SK]
 //
-// Every subcommand takes --keyring PATH (default $XDG_DATA_HOME/ecdkp/
-// keyring.json, created on first use) and reads the keyring passphrase from
-// ECDKP_PASSPHRASE. Results are JSON on stdout; errors go to stderr with a
+// The subcommands that use master keys take --keystore keyring|pkcs11 and
+// --keyring PATH (default $XDG_DATA_HOME/ecdkp/keyring.json, created on
+// first use) and read the keyring passphrase from ECDKP_PASSPHRASE. Results are JSON on stdout; errors go to stderr with a
 // non-zero exit status.
 package main
 
@@ -43,6 +44,7 @@ var commands = []command{
 	{"decrypt", "decrypt a private_key_cipher_text", runDecrypt},
 	{"keys", "manage master keys: create, list, enable, disable, rotate", runKeys},
 	{"serve", "serve the KMS HTTP API", runServe},
+	{"conformance", "run the conformance suite against a KMS endpoint", runConformance},
 }
 
 func main() {

@@ -1,0 +1,103 @@
+// Package conformance is the conformance suite of create-ec-datakey-pair:
+// JSON test vectors any implementation can run, and a harness that drives
+// a live KMS (in process or over HTTP) and checks every property of the
+// operation that a caller relies on.
+//
+// # Harness
+//
+// A Target is anything that answers CreateEcDatakeyPair and
+// DecryptDatakeyPair with the types of package provider, rejecting
+// requests with a *provider.Error (HTTP status and KMS code);
+// *provider.Provider is one, and NewHTTPTarget speaks the same JSON to any
+// endpoint. Run checks a Target under go test, in the manner of
+// testing/fstest.TestFS: one call, every check a named subtest whose
+// failure says which property broke.
+//
+//	conformance.Run(t, p, conformance.WithKeyID(keyID))
+//
+// RunChecks runs the same checks outside go test and prints one line per
+// check ("PASS name", "FAIL name: why", "SKIP name: why") and the summary
+// "N passed, M failed"; `ecdkp conformance --endpoint URL --key-id ID`
+// uses it against a live endpoint.
+//
+// The checks, for every key spec (WithSpecs narrows them):
+//
+//   - SPEC/with_plain_text=W/aad=A/create, for W in absent, true, false and
+//     A in unset, set: the response echoes key_id and key_spec; public_key
+//     is standard base64 of the canonical DER SPKI of the spec's curve;
+//     private_key_plain_text is present exactly when W is absent or true,
+//     and is the canonical PKCS#8 of the public key; wrapped_private_key
+//     and ciphertext_recipient are absent; private_key_cipher_text is
+//     base64.
+//   - .../decrypt: decrypt-datakey-pair with the same AAD returns key_id,
+//     key_spec, the same public key and a PKCS#8 of it (the same bytes as
+//     the plaintext, when there was one), with and without a key_spec hint.
+//   - .../aad_binding: decrypting with another AAD, without the AAD, or
+//     with an AAD the key was not created with, is refused with the
+//     decryption failure (HTTP 400, KMS.2203).
+//   - SPEC/tamper: a private_key_cipher_text with a bit flipped (tag,
+//     middle, nonce) or a byte cut off is refused with KMS.2203.
+//   - SPEC/fresh_keys: successive calls return different key pairs and
+//     different ciphertexts.
+//   - SPEC/openssl/pubcheck and SPEC/openssl/check: OpenSSL (when found,
+//     see WithOpenSSL) accepts the public key with `openssl pkey -pubcheck`
+//     and the private key with `openssl pkey -check`, and derives the
+//     response's public key from it. secp256k1 and SM2 included.
+//   - ECC_NIST_P256/wrapping_key: with wrapping_public_key (HPKE P-256) the
+//     response carries wrapped_private_key and no plaintext, and the
+//     holder's key opens it to the PKCS#8 of the public key.
+//   - disabled_key (WithDisabledKeyID): creating under a disabled master
+//     key is refused with KMS.0209.
+//   - request_negatives/ROUTE/ID_COMMENT: every vector of
+//     request_negatives.json gets its HTTP status and KMS code. Vectors
+//     marked raw are sent only through a RawTarget (HTTPTarget is one).
+//
+// # Vectors
+//
+// conformance/testdata holds four files, written by `go generate
+// ./conformance` (cmd/genvectors) from fixed inputs, never by hand; a test
+// regenerates them and compares them byte for byte. Every file has the
+// same header:
+//
+//	{
+//	  "schema": "ecdkp-conformance/v1",
+//	  "name": "keys",              // the file name without .json
+//	  "description": "...",        // what the vectors pin
+//	  "generator": "...",          // the command that wrote the file
+//	  "count": 30,                 // len(vectors)
+//	  "vectors": [ {"id": 1, "comment": "...", ...}, ... ]
+//	}
+//
+// Vectors are numbered from 1. Byte strings are lower-case hex. The
+// vector fields of each file:
+//
+//   - keys.json: key_spec; scalar (big-endian, the curve's scalar size);
+//     public_point (uncompressed 04||X||Y); spki, pkcs8, sec1 (DER, as
+//     encoders must write them). Scalars: 1, 2, the largest valid one (n-1,
+//     or n-2 for SM2) and three derived as 1 + (SHA-256 or SHA-512 of a
+//     label mod max), for each of the five specs.
+//   - envelopes.json: algorithm (AES_256 or SM4); master_key (material);
+//     key_id (UUID); key_version; nonce; key_spec; aad; plaintext_key (the
+//     keys.json id whose pkcs8 is the plaintext); plaintext; envelope (the
+//     master-key envelope v1, exactly).
+//   - decode_negatives.json: format (spki, pkcs8, sec1 or envelope);
+//     key_spec (the curve the input was derived from, or the key_spec to
+//     open an envelope with); input; for envelopes, envelope (the
+//     envelopes.json id whose master key opens it), master_key (replacing
+//     that key's material, when set) and aad; error, the class the parser
+//     must report: malformed, unknown_curve, explicit_parameters,
+//     unsupported_algorithm, key_mismatch, invalid_key (the encoding.Err*
+//     sentinels), malformed_envelope, decrypt, key_unavailable (the
+//     wrap.Err* sentinels).
+//   - request_negatives.json: route (create or decrypt); body (the JSON
+//     body, a string since some are not JSON); raw (true when only raw
+//     HTTP can send the body: not JSON, unknown fields, wrong types);
+//     status (HTTP) and error_code (KMS.XXXX). Bodies hold placeholders:
+//     {{key_id}} is the target's enabled master key, {{missing_key_id}} is
+//     3f0c6e1a-8b2d-4c7e-9a15-d04be2f6c839 (which must not exist), and
+//     {{cipher_text}} is a private_key_cipher_text created under {{key_id}}
+//     for ECC_NIST_P256 with additional_authenticated_data
+//     "ecdkp-conformance".
+//
+// Vectors returns the files as an fs.FS for other harnesses.
+package conformance

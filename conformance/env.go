@@ -1,0 +1,218 @@
+package conformance
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/ecdkp/ecdkp/conformance/internal/vectors"
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+// env is the state the checks share: the target, the configuration and the
+// responses later checks build on.
+type env struct {
+	target  Target
+	raw     RawTarget // nil when the target cannot send raw bodies
+	cfg     *config
+	openssl openSSL
+	reqVecs []vectors.RequestNegative
+
+	mu    sync.Mutex
+	cells map[cell]*created
+	ct    *created // {{cipher_text}} of the request vectors
+}
+
+// created is a create-ec-datakey-pair call made once and shared.
+type created struct {
+	once sync.Once
+	req  *provider.CreateEcDatakeyPairRequest
+	resp *provider.CreateEcDatakeyPairResponse
+	err  error
+}
+
+func newEnv(target Target, opts []Option) (*env, error) {
+	if target == nil {
+		return nil, errors.New("conformance: nil Target")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	reqVecs, err := requestNegatives()
+	if err != nil {
+		return nil, err
+	}
+	e := &env{target: target, cfg: cfg, openssl: cfg.resolveOpenSSL(), reqVecs: reqVecs, cells: map[cell]*created{}}
+	e.raw, _ = target.(RawTarget)
+	return e, nil
+}
+
+// checks lists every check, in the order they run.
+func (e *env) checks() []check {
+	var cs []check
+	for _, spec := range e.cfg.specs {
+		cs = append(cs, e.specChecks(spec)...)
+	}
+	if e.hasSpec(curves.P256) {
+		cs = append(cs, check{string(curves.P256) + "/wrapping_key", checkWrappingKey})
+	}
+	if e.cfg.disabledKeyID != "" {
+		cs = append(cs, check{"disabled_key", checkDisabledKey})
+	}
+	return append(cs, e.requestChecks()...)
+}
+
+func (e *env) hasSpec(s curves.Spec) bool {
+	for _, x := range e.cfg.specs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// do runs a shared create call the first time it is asked for.
+func (e *env) do(ctx context.Context, c *created) (*provider.CreateEcDatakeyPairRequest, *provider.CreateEcDatakeyPairResponse, error) {
+	c.once.Do(func() {
+		c.resp, c.err = e.target.CreateEcDatakeyPair(ctx, c.req)
+		if c.err == nil && c.resp == nil {
+			c.err = errors.New("create-ec-datakey-pair returned neither a response nor an error")
+		}
+	})
+	return c.req, c.resp, c.err
+}
+
+// create returns the request and response of a matrix cell, creating the
+// key pair on first use.
+func (e *env) create(ctx context.Context, cl cell) (*provider.CreateEcDatakeyPairRequest, *provider.CreateEcDatakeyPairResponse, error) {
+	e.mu.Lock()
+	c := e.cells[cl]
+	if c == nil {
+		c = &created{req: cl.request(e.cfg.keyID)}
+		e.cells[cl] = c
+	}
+	e.mu.Unlock()
+	return e.do(ctx, c)
+}
+
+// cipherText returns {{cipher_text}} of the request vectors.
+func (e *env) cipherText(ctx context.Context) (string, error) {
+	e.mu.Lock()
+	if e.ct == nil {
+		e.ct = &created{req: &provider.CreateEcDatakeyPairRequest{
+			KeyID: e.cfg.keyID, KeySpec: string(curves.P256), WithPlainText: ptr(false),
+			AdditionalAuthenticatedData: vectors.CipherTextAAD,
+		}}
+	}
+	c := e.ct
+	e.mu.Unlock()
+	_, resp, err := e.do(ctx, c)
+	if err != nil {
+		return "", fmt.Errorf("creating {{cipher_text}} (ECC_NIST_P256, additional_authenticated_data %q) failed: %w", vectors.CipherTextAAD, err)
+	}
+	return resp.PrivateKeyCipherText, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// decodeField decodes a base64 response field, standard alphabet, padded.
+func decodeField(field, s string) ([]byte, error) {
+	if s == "" {
+		return nil, fmt.Errorf("%s is empty", field)
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not standard padded base64: %v", field, err)
+	}
+	return b, nil
+}
+
+// parsePublic parses a public_key field: canonical DER SPKI of spec.
+func parsePublic(field, s string, spec curves.Spec) (*curves.PublicKey, []byte, error) {
+	der, err := decodeField(field, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := encoding.ParseSPKI(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s is not a valid DER SubjectPublicKeyInfo: %v", field, err)
+	}
+	if pub.Curve().Spec() != spec {
+		return nil, nil, fmt.Errorf("%s is a %s key, want %s", field, pub.Curve().Spec(), spec)
+	}
+	if canon, _ := encoding.MarshalSPKI(pub); string(canon) != string(der) {
+		return nil, nil, fmt.Errorf("%s is not the canonical SPKI (named curve, uncompressed point)", field)
+	}
+	return pub, der, nil
+}
+
+// parsePrivate parses a private_key_plain_text field: the canonical PKCS#8
+// of the key whose public key is pub. The caller destroys the key.
+func parsePrivate(field, s string, pub *curves.PublicKey) (*curves.PrivateKey, []byte, error) {
+	der, err := decodeField(field, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return checkPKCS8(field, der, pub)
+}
+
+func checkPKCS8(field string, der []byte, pub *curves.PublicKey) (*curves.PrivateKey, []byte, error) {
+	priv, err := encoding.ParsePKCS8(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s is not a valid DER PKCS#8 EC private key: %v", field, err)
+	}
+	if !priv.PublicKey().Equal(pub) {
+		priv.Destroy()
+		return nil, nil, fmt.Errorf("%s does not match public_key: its public key is another point (or curve)", field)
+	}
+	canon, _ := encoding.MarshalPKCS8(priv)
+	defer clear(canon)
+	if string(canon) != string(der) {
+		priv.Destroy()
+		return nil, nil, fmt.Errorf("%s is not the canonical PKCS#8 (ECPrivateKey with the [1] public key and no [0])", field)
+	}
+	return priv, der, nil
+}
+
+// refusal describes an expected rejection.
+type refusal struct {
+	status int
+	code   string
+}
+
+func refusalOf(f provider.Failure) refusal { return refusal{f.Status(), f.Code()} }
+
+func (r refusal) String() string { return fmt.Sprintf("HTTP %d %s", r.status, r.code) }
+
+// expectRefused checks that err is the rejection want (one of them).
+func expectRefused(what string, err error, want ...refusal) error {
+	if err == nil {
+		return fmt.Errorf("%s was accepted; want it refused with %s", what, wantString(want))
+	}
+	var pe *provider.Error
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s failed without a KMS error (want %s): %v", what, wantString(want), err)
+	}
+	for _, w := range want {
+		if pe.Status == w.status && pe.Code == w.code {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s was refused with HTTP %d %s (%q); want %s", what, pe.Status, pe.Code, pe.Message, wantString(want))
+}
+
+func wantString(rs []refusal) string {
+	s := ""
+	for i, r := range rs {
+		if i > 0 {
+			s += " or "
+		}
+		s += r.String()
+	}
+	return s
+}

@@ -1,0 +1,95 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"github.com/ecdkp/ecdkp/curves"
+)
+
+// Option configures Run and RunChecks.
+type Option func(*config)
+
+type config struct {
+	keyID         string
+	disabledKeyID string
+	specs         []curves.Spec
+	openssl       string
+}
+
+// WithKeyID names the master key the suite creates data key pairs under:
+// an enabled AES_256 or SM4 key of the target. It is required.
+func WithKeyID(id string) Option {
+	return func(c *config) { c.keyID = id }
+}
+
+// WithDisabledKeyID names a disabled master key of the target, so the suite
+// also checks that creating under it is refused (KMS.0209).
+func WithDisabledKeyID(id string) Option {
+	return func(c *config) { c.disabledKeyID = id }
+}
+
+// WithSpecs limits the per-spec checks to these key specs (default: the
+// five built-in ones). Each must be registered in package curves, whose
+// parsers the suite checks the target's keys with.
+func WithSpecs(specs ...curves.Spec) Option {
+	return func(c *config) { c.specs = append(make([]curves.Spec, 0, len(specs)), specs...) }
+}
+
+// WithOpenSSL chooses the openssl binary of the OpenSSL checks: "auto" (the
+// default) finds it on PATH and skips the checks when there is none,
+// "off" skips them, anything else is the binary's path.
+func WithOpenSSL(path string) Option {
+	return func(c *config) { c.openssl = path }
+}
+
+// defaultSpecs are the built-in key specs.
+var defaultSpecs = []curves.Spec{curves.P256, curves.P384, curves.P521, curves.Secp256k1, curves.SM2}
+
+// openSSL is the resolved OpenSSL setting: a binary, or why there is none.
+type openSSL struct {
+	bin  string
+	skip string // reason to skip, when bin is ""
+	err  error  // a binary was named but cannot be used
+}
+
+func newConfig(opts []Option) (*config, error) {
+	c := &config{openssl: "auto"}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.keyID == "" {
+		return nil, errors.New("conformance: WithKeyID is required: an enabled AES_256 or SM4 master key of the target")
+	}
+	if c.specs == nil {
+		c.specs = defaultSpecs
+	}
+	if len(c.specs) == 0 {
+		return nil, errors.New("conformance: WithSpecs needs at least one key spec")
+	}
+	for _, s := range c.specs {
+		if _, err := curves.Lookup(s); err != nil {
+			return nil, fmt.Errorf("conformance: WithSpecs: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func (c *config) resolveOpenSSL() openSSL {
+	switch c.openssl {
+	case "off":
+		return openSSL{skip: "OpenSSL checks are off (WithOpenSSL(\"off\"))"}
+	case "auto", "":
+		bin, err := exec.LookPath("openssl")
+		if err != nil {
+			return openSSL{skip: "openssl not found on PATH"}
+		}
+		return openSSL{bin: bin}
+	}
+	bin, err := exec.LookPath(c.openssl)
+	if err != nil {
+		return openSSL{err: fmt.Errorf("openssl binary %q: %w", c.openssl, err)}
+	}
+	return openSSL{bin: bin}
+}

@@ -1,0 +1,191 @@
+// Command benchreport turns `go test -bench` output into BENCHMARKS.md: the
+// median of each benchmark over its -count runs, and the ratios and budgets
+// of DESIGN.md computed from benchmarks of the same run. scripts/bench runs
+// it; it reads the raw output on stdin and an optional load report file.
+//
+//	benchreport [-load FILE] [-machine TEXT] < bench.txt > BENCHMARKS.md
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// result is the median of one benchmark's runs.
+type result struct {
+	ns, allocs, bytes float64
+	runs              int
+}
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+
+// parse collects every run of each benchmark, keyed by name with the
+// GOMAXPROCS suffix kept as "@N" when it is not the machine default.
+func parse(r io.Reader) (map[string]*result, []string, string) {
+	runs := map[string][][3]float64{}
+	var order []string
+	var raw strings.Builder
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		t := sc.Text()
+		raw.WriteString(t + "\n")
+		m := line.FindStringSubmatch(t)
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		if m[2] != "" {
+			name += "@" + m[2]
+		}
+		ns, _ := strconv.ParseFloat(m[3], 64)
+		b, _ := strconv.ParseFloat(m[4], 64)
+		a, _ := strconv.ParseFloat(m[5], 64)
+		if _, ok := runs[name]; !ok {
+			order = append(order, name)
+		}
+		runs[name] = append(runs[name], [3]float64{ns, b, a})
+	}
+	out := map[string]*result{}
+	for name, rs := range runs {
+		med := func(i int) float64 {
+			v := make([]float64, len(rs))
+			for j, r := range rs {
+				v[j] = r[i]
+			}
+			slices.Sort(v)
+			return v[len(v)/2]
+		}
+		out[name] = &result{ns: med(0), bytes: med(1), allocs: med(2), runs: len(rs)}
+	}
+	return out, order, raw.String()
+}
+
+// find returns the benchmark whose name (without @procs) is name, at any
+// GOMAXPROCS, preferring the highest.
+func find(res map[string]*result, name string) *result {
+	var best *result
+	bestP := -1
+	for k, r := range res {
+		base, procs, _ := strings.Cut(k, "@")
+		if base != name {
+			continue
+		}
+		p, _ := strconv.Atoi(procs)
+		if p > bestP {
+			best, bestP = r, p
+		}
+	}
+	return best
+}
+
+func at(res map[string]*result, name string, procs int) *result {
+	return res[name+"@"+strconv.Itoa(procs)]
+}
+
+func us(ns float64) string { return fmt.Sprintf("%.1f µs", ns/1000) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "within"
+	}
+	return "**over**"
+}
+
+var specs = []string{"ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2"}
+
+func main() {
+	loadFile := flag.String("load", "", "load test report to include")
+	machine := flag.String("machine", "", "machine description")
+	flag.Parse()
+	res, order, raw := parse(os.Stdin)
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+
+	p("# Benchmarks\n\nMade by `scripts/bench` (do not edit by hand): `go test -bench -benchmem -count N` on\n")
+	p("curves, encoding, wrap and provider, medians over the runs, and ratios between benchmarks of the\n")
+	p("same run, so machine speed cancels out. Budgets are DESIGN.md's.\n\n")
+	if *machine != "" {
+		p("Machine: %s\n\n", *machine)
+	}
+
+	p("## CreateEcDatakeyPair in process vs raw key generation\n\n")
+	p("Plaintext on, AES_256 master key. Budget: at most 1.25x raw `GenerateKey` and 20 allocations.\n\n")
+	p("| spec | raw GenerateKey | CreateEcDatakeyPair | ratio | allocs/op | budget |\n|---|---|---|---|---|---|\n")
+	for _, s := range specs {
+		raw, cr := find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/raw"), find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/create")
+		if raw == nil || cr == nil {
+			continue
+		}
+		ratio := cr.ns / raw.ns
+		p("| %s | %s | %s | %.2fx | %.0f | %s |\n", s, us(raw.ns), us(cr.ns), ratio, cr.allocs, verdict(ratio <= 1.25 && cr.allocs <= 20))
+	}
+
+	p("\n## HTTP handler vs in-process call\n\nhttptest recorder, no network. Budget: the handler adds at most 15 µs.\n\n")
+	p("| spec | in process | handler | added | allocs/op (handler) | budget |\n|---|---|---|---|---|---|\n")
+	for _, s := range specs {
+		in, h := find(res, "BenchmarkHandler/"+s+"/inproc"), find(res, "BenchmarkHandler/"+s+"/handler")
+		if in == nil || h == nil {
+			continue
+		}
+		added := h.ns - in.ns
+		p("| %s | %s | %s | %s | %.0f | %s |\n", s, us(in.ns), us(h.ns), us(added), h.allocs, verdict(added <= 15000))
+	}
+
+	if one, two := at(res, "BenchmarkCreateParallel", 1), at(res, "BenchmarkCreateParallel", 2); one != nil && two != nil {
+		scale := one.ns / two.ns
+		p("\n## Scaling\n\nP-256 creation with 1 and 2 goroutines (`-cpu 1,2`). Budget: 2 goroutines give at least 1.8x one.\n\n")
+		p("| goroutines | ns/op | throughput vs one |\n|---|---|---|\n| 1 | %.0f | 1.00x |\n| 2 | %.0f | %.2fx (%s) |\n", one.ns, two.ns, scale, verdict(scale >= 1.8))
+	}
+
+	if base := find(res, "BenchmarkHolders/master-key-only"); base != nil {
+		p("\n## Holders of the private key\n\nP-256 creation (SM2 for SM2_ENVELOPED_KEY) with each holder, vs the master-key-only path\n")
+		p("(plaintext off). The recipient verifies its attestation document on every call.\n\n")
+		p("| holder | ns/op | vs master key only | allocs/op |\n|---|---|---|---|\n")
+		for _, name := range order {
+			b, _, _ := strings.Cut(name, "@")
+			h, ok := strings.CutPrefix(b, "BenchmarkHolders/")
+			if !ok {
+				continue
+			}
+			r := res[name]
+			p("| %s | %s | %.2fx | %.0f |\n", h, us(r.ns), r.ns/base.ns, r.allocs)
+		}
+	}
+
+	if p256 := find(res, "BenchmarkCreateEcDatakeyPair/ECC_NIST_P256/raw"); p256 != nil {
+		p("\n## Encoding\n\nMarshalPKCS8 + MarshalSPKI per spec. Budget: at most 10%% of P-256 key generation and 12 allocations.\n\n")
+		p("| spec | ns/op | share of P-256 GenerateKey | allocs/op | budget |\n|---|---|---|---|---|\n")
+		for _, s := range specs {
+			r := find(res, "BenchmarkMarshal/"+s)
+			if r == nil {
+				continue
+			}
+			share := r.ns / p256.ns
+			p("| %s | %.0f | %.1f%% | %.0f | %s |\n", s, r.ns, 100*share, r.allocs, verdict(share <= 0.10 && r.allocs <= 12))
+		}
+	}
+
+	ct, nc := find(res, "BenchmarkSecp256k1ScalarBaseMult/ConstantTime"), find(res, "BenchmarkSecp256k1ScalarBaseMult/dcrdNonConst")
+	if ct != nil && nc != nil {
+		p("\n## Constant-time secp256k1\n\nOur constant-time fixed-base multiplication vs dcrd's `ScalarBaseMultNonConst`. Budget: at most 2x.\n\n")
+		p("| implementation | ns/op |\n|---|---|\n| constant time | %.0f |\n| dcrd NonConst | %.0f |\n| ratio | %.2fx (%s) |\n", ct.ns, nc.ns, ct.ns/nc.ns, verdict(ct.ns/nc.ns <= 2))
+	}
+
+	if *loadFile != "" {
+		b, err := os.ReadFile(*loadFile)
+		if err == nil {
+			p("\n## Load\n\n`go test -tags load -run Load ./cmd/ecdkp/`: `ecdkp serve` on 127.0.0.1, 32 keep-alive clients, every spec.\n")
+			p("Budget: 0 errors, 0 non-2xx, peak RSS under 64 MiB.\n\n```\n%s```\n", b)
+		}
+	}
+	p("\n## Raw output\n\n<details><summary>go test -bench output</summary>\n\n```\n%s```\n</details>\n", raw)
+}
