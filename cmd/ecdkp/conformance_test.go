@@ -1,12 +1,10 @@
-package conformance_test
+package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,45 +14,31 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
-// buildCommand compiles cmd/ecdkp and skips the test when its command table
-// does not have the conformance command yet.
-func buildCommand(t *testing.T) string {
+// runInProcess runs the command's dispatcher with env as its environment.
+func runInProcess(t *testing.T, vars map[string]string, args ...string) result {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds cmd/ecdkp; skipped with -short")
-	}
-	bin := filepath.Join(t.TempDir(), "ecdkp")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/ecdkp").CombinedOutput()
-	require.NoError(t, err, "go build ../cmd/ecdkp: %s", out)
-	r := runCommand(t, bin, nil, "conformance", "--help")
-	if strings.Contains(r.stderr, `unknown command "conformance"`) {
-		t.Skip("cmd/ecdkp does not register the conformance command yet")
-	}
-	require.Equal(t, 0, r.code, r.stderr)
-	return bin
-}
-
-type cmdResult struct {
-	code           int
-	stdout, stderr string
-}
-
-func runCommand(t *testing.T, bin string, env []string, args ...string) cmdResult {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
 	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return cmdResult{code, so.String(), se.String()}
+	code := run(context.Background(), &env{stdout: &so, stderr: &se, getenv: func(k string) string { return vars[k] }}, args)
+	return result{code, so.String(), se.String()}
+}
+
+type cmdFixture struct {
+	p             *provider.Provider
+	aes, disabled string
+}
+
+// conformanceFixture is a provider with an enabled and a disabled key.
+func conformanceFixture(t *testing.T) cmdFixture {
+	f := providertest.NewFixture(t, func(testing.TB) provider.KeyManager { return keyring.New() })
+	md, err := f.Store.CreateKey(context.Background(), provider.AES256)
+	require.NoError(t, err)
+	_, err = f.Store.SetKeyState(context.Background(), md.KeyID, provider.KeyDisabled)
+	require.NoError(t, err)
+	return cmdFixture{p: f.P, aes: f.AES, disabled: md.KeyID}
 }
 
 var summaryLine = regexp.MustCompile(`^(\d+) passed, (\d+) failed$`)
@@ -69,13 +53,12 @@ func lastLine(s string) string {
 // HTTP: it passes against the real handler, and fails with a non-zero exit
 // against a handler that answers with wrong error codes.
 func TestConformanceCommand(t *testing.T) {
-	bin := buildCommand(t)
-	f := newFixture(t)
+	f := conformanceFixture(t)
 	good := httptest.NewServer(provider.NewHandler(f.p, provider.WithAuthenticator(auth.Token("tok"))))
 	t.Cleanup(good.Close)
 
 	t.Run("pass", func(t *testing.T) {
-		r := runCommand(t, bin, []string{"ECDKP_TOKEN=tok"}, "conformance", "--endpoint", good.URL, "--key-id", f.aes,
+		r := runInProcess(t, map[string]string{"ECDKP_TOKEN": "tok"}, "conformance", "--endpoint", good.URL, "--key-id", f.aes,
 			"--disabled-key-id", f.disabled)
 		assert.Equal(t, 0, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
 		m := summaryLine.FindStringSubmatch(lastLine(r.stdout))
@@ -88,7 +71,7 @@ func TestConformanceCommand(t *testing.T) {
 	})
 
 	t.Run("wrong token", func(t *testing.T) {
-		r := runCommand(t, bin, nil, "conformance", "--endpoint", good.URL, "--key-id", f.aes, "--token", "nope", "--openssl", "off")
+		r := runInProcess(t, nil, "conformance", "--endpoint", good.URL, "--key-id", f.aes, "--token", "nope", "--openssl", "off")
 		assert.Equal(t, 1, r.code)
 		m := summaryLine.FindStringSubmatch(lastLine(r.stdout))
 		require.NotNil(t, m, "summary line: %q", lastLine(r.stdout))
@@ -106,7 +89,7 @@ func TestConformanceCommand(t *testing.T) {
 			_, _ = w.Write(bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"KMS.2203"`), []byte(`"KMS.0000"`)))
 		}))
 		t.Cleanup(broken.Close)
-		r := runCommand(t, bin, nil, "conformance", "--endpoint", broken.URL, "--key-id", f.aes, "--openssl", "off")
+		r := runInProcess(t, nil, "conformance", "--endpoint", broken.URL, "--key-id", f.aes, "--openssl", "off")
 		assert.Equal(t, 1, r.code)
 		m := summaryLine.FindStringSubmatch(lastLine(r.stdout))
 		require.NotNil(t, m, "summary line: %q", lastLine(r.stdout))
@@ -125,13 +108,13 @@ func TestConformanceCommand(t *testing.T) {
 			{"--endpoint", "ftp://x", "--key-id", f.aes},
 			{"--endpoint", good.URL, "--key-id", f.aes, "extra"},
 		} {
-			r := runCommand(t, bin, nil, append([]string{"conformance"}, args...)...)
+			r := runInProcess(t, nil, append([]string{"conformance"}, args...)...)
 			assert.Equal(t, 1, r.code, "%v: %s", args, r.stderr)
 			assert.Empty(t, r.stdout, "%v: no checks run", args)
 		}
-		r := runCommand(t, bin, nil, "conformance", "--no-such-flag")
+		r := runInProcess(t, nil, "conformance", "--no-such-flag")
 		assert.Equal(t, 2, r.code)
-		r = runCommand(t, bin, nil, "conformance", "--help")
+		r = runInProcess(t, nil, "conformance", "--help")
 		assert.Equal(t, 0, r.code)
 		assert.Contains(t, r.stderr, "0c0f0e0c0d0b0a0e0c0f0e0c0d0b0a0e", "--help shows the default project id")
 	})
