@@ -17,7 +17,7 @@ import (
 //	    version 2,
 //	    recipientInfos SET { KeyTransRecipientInfo ::= SEQUENCE {
 //	      version 2,
-//	      rid [0] IMPLICIT SubjectKeyIdentifier (32 bytes),
+//	      rid [0] IMPLICIT SubjectKeyIdentifier (20 bytes; KMS writes 32),
 //	      keyEncryptionAlgorithm { rsaesOaep, RSAES-OAEP-params {
 //	        [0] sha256 (NULL parameters), [1] mgf1 { sha256 (NULL parameters) } } },
 //	      encryptedKey OCTET STRING } },

@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
@@ -26,16 +27,15 @@ const (
 )
 
 // RecipientKeyIdentifier is the subjectKeyIdentifier that names pub in the
-// envelope's KeyTransRecipientInfo: SHA-256 of the subjectPublicKey BIT STRING
-// contents of pub's SubjectPublicKeyInfo (the DER RSAPublicKey), the method of
-// RFC 5280 section 4.2.1.2 (1) with SHA-256 in place of SHA-1. KMS writes a
-// 32-byte identifier there, hence SHA-256; which bytes KMS hashes is not
-// published, and the enclave SDKs never read the identifier (they know their
-// own key), so only this package's RecipientUnwrapper and OpenSSL's -recip
-// matching use it. A certificate carrying this value as its
-// SubjectKeyIdentifier extension matches the envelope in OpenSSL.
+// envelope's KeyTransRecipientInfo: the SHA-1 of the subjectPublicKey BIT
+// STRING contents of pub's SubjectPublicKeyInfo (the DER RSAPublicKey),
+// method (1) of RFC 5280 section 4.2.1.2, which is also what OpenSSL puts in
+// the SubjectKeyIdentifier of certificates it makes, so `openssl cms -decrypt
+// -recip cert.pem` matches it. (KMS's own envelopes carry a 32-byte value
+// whose derivation is not published; the enclave SDKs never read the
+// identifier, they know their key.)
 func RecipientKeyIdentifier(pub *rsa.PublicKey) []byte {
-	sum := sha256.Sum256(x509.MarshalPKCS1PublicKey(pub))
+	sum := sha1.Sum(x509.MarshalPKCS1PublicKey(pub))
 	return sum[:]
 }
 

@@ -6,7 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -100,8 +100,8 @@ func TestRecipientRoundTripSizes(t *testing.T) {
 func TestRecipientKeyIdentifier(t *testing.T) {
 	priv, spki := nitrotest.RSA(t, 2048)
 	id := RecipientKeyIdentifier(&priv.PublicKey)
-	assert.Len(t, id, 32)
-	// SHA-256 of the SPKI's subjectPublicKey BIT STRING contents.
+	assert.Len(t, id, 20)
+	// SHA-1 of the SPKI's subjectPublicKey BIT STRING contents.
 	var info struct {
 		Algorithm pkix.AlgorithmIdentifier
 		PublicKey asn1.BitString
@@ -109,7 +109,7 @@ func TestRecipientKeyIdentifier(t *testing.T) {
 	rest, err := asn1.Unmarshal(spki, &info)
 	require.NoError(t, err)
 	require.Empty(t, rest)
-	sum := sha256.Sum256(info.PublicKey.Bytes)
+	sum := sha1.Sum(info.PublicKey.Bytes)
 	assert.Equal(t, sum[:], id)
 }
 
