@@ -20,4 +20,21 @@
 // The GCM additional data is the header (everything before the nonce) ||
 // key_spec || 0x00 || the caller's AAD, so neither the master key, its
 // version, the algorithm, the data key pair's spec nor the AAD can be swapped.
+// The key_spec is authenticated, not stored: an opener that does not know it
+// tries each registered spec (at most one GCM tag check each).
+//
+// # Custom-key envelopes
+//
+// NewCustomKeyWrapper and NewCustomKeyUnwrapper: RSAES-OAEP-SHA-256 of a
+// fresh AES-256 key followed by RFC 5649 key wrap with padding (the key
+// import layout of AWS and Google Cloud KMS), the GB/T 35276 SM2 enveloped
+// key, and HPKE (RFC 9180) on P-256, P-384 and P-521. Only HPKE binds the
+// AAD. See the constants' documentation for the exact layouts.
+//
+// # Attestation recipient
+//
+// NewRecipientWrapper seals for the RSA key of an attestation document that
+// an AttestationVerifier (NewNitroVerifier for AWS Nitro Enclaves) has
+// verified, as a CMS EnvelopedData laid out as AWS KMS's
+// CiphertextForRecipient; NewRecipientUnwrapper is the enclave's side.
 package wrap
