@@ -309,7 +309,8 @@ func TestParsePEMRejects(t *testing.T) {
 		{"wrong block type", parsePKCS8PEM, spkiPEM, `PEM block type is "PUBLIC KEY", want "PRIVATE KEY"`},
 		{"SEC1 type for PKCS#8", parsePKCS8PEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: p8}), `want "PRIVATE KEY"`},
 		{"trailing data", parsePKCS8PEM, cat(p8PEM, []byte("junk")), "trailing data after the PEM block"},
-		{"second block", parsePKCS8PEM, cat(p8PEM, spkiPEM), "trailing data after the PEM block"},
+		{"second block", parsePKCS8PEM, cat(p8PEM, spkiPEM), "more than one PEM BEGIN line"},
+		{"trailing text", parsePKCS8PEM, cat(p8PEM, []byte("junk")), "trailing data after the PEM block"},
 		{"headers", parsePKCS8PEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"}, Bytes: p8}),
 			"headers are not supported"},
 		{"bad base64", parseSPKIPEM, []byte("-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n"), "PEM block is malformed"},
@@ -327,4 +328,26 @@ func TestParsePEMRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPEMSkippedBlock: pem.Decode skips a malformed block and decodes the
+// next one; the PEM parsers refuse such input instead of decoding a key
+// from behind junk (found by FuzzParsePEM).
+func TestPEMSkippedBlock(t *testing.T) {
+	c, err := curves.Lookup(curves.P256)
+	require.NoError(t, err)
+	k, err := c.GenerateKey()
+	require.NoError(t, err)
+	good, err := encoding.MarshalPKCS8PEM(k)
+	require.NoError(t, err)
+	for _, prefix := range []string{
+		"-----BEGIN junk\n",
+		"-----BEGIN PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\nnot base64 !!\n-----END PRIVATE KEY-----\n",
+	} {
+		_, err := encoding.ParsePKCS8PEM(append([]byte(prefix), good...))
+		assert.ErrorIs(t, err, encoding.ErrMalformed, "%q", prefix)
+	}
+	_, err = encoding.ParsePKCS8PEM(good)
+	assert.NoError(t, err)
 }

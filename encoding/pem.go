@@ -101,6 +101,11 @@ func decodePEM(data []byte, want ...string) ([]byte, string, error) {
 	if !bytes.HasPrefix(data, []byte("-----BEGIN ")) {
 		return nil, "", malformed("input is not a PEM block")
 	}
+	// pem.Decode skips a malformed block and decodes the next one; a
+	// single well-formed block has exactly one BEGIN line.
+	if bytes.Count(data, []byte("-----BEGIN")) != 1 {
+		return nil, "", malformed("input holds more than one PEM BEGIN line")
+	}
 	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, "", malformed("PEM block is malformed")
