@@ -4,8 +4,10 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Spec is a KMS key spec naming a curve, as in the create-ec-datakey-pair API.
@@ -60,16 +62,22 @@ var (
 	ErrInvalidPublicKey = errors.New("curves: invalid public key")
 )
 
+// registry is copy-on-write: lookups, on every request, read an immutable
+// snapshot without locking (no cache line shared between cores is
+// written); Register, rare, copies it under a mutex.
 type registry struct {
-	mu     sync.RWMutex
 	order  []Spec
 	bySpec map[Spec]Curve
 	byOID  map[string]Curve
 }
 
-var reg = &registry{bySpec: map[Spec]Curve{}, byOID: map[string]Curve{}}
+var (
+	regMu sync.Mutex
+	reg   atomic.Pointer[registry]
+)
 
 func init() {
+	reg.Store(&registry{bySpec: map[Spec]Curve{}, byOID: map[string]Curve{}})
 	for _, c := range []Curve{nistP256, nistP384, nistP521, secp256k1Curve, sm2Curve} {
 		if err := Register(c); err != nil {
 			panic(err) // unreachable: the built-in specs and OIDs are distinct
@@ -84,25 +92,29 @@ func Register(c Curve) error {
 		return errors.New("curves: register: curve needs a spec, an OID and a scalar size")
 	}
 	oid := c.OID().String()
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	if _, ok := reg.bySpec[c.Spec()]; ok {
+	regMu.Lock()
+	defer regMu.Unlock()
+	old := reg.Load()
+	if _, ok := old.bySpec[c.Spec()]; ok {
 		return fmt.Errorf("%w: spec %s", ErrDuplicate, c.Spec())
 	}
-	if other, ok := reg.byOID[oid]; ok {
+	if other, ok := old.byOID[oid]; ok {
 		return fmt.Errorf("%w: OID %s belongs to %s", ErrDuplicate, oid, other.Spec())
 	}
-	reg.bySpec[c.Spec()] = c
-	reg.byOID[oid] = c
-	reg.order = append(reg.order, c.Spec())
+	n := &registry{
+		order:  append(slices.Clip(old.order), c.Spec()),
+		bySpec: maps.Clone(old.bySpec),
+		byOID:  maps.Clone(old.byOID),
+	}
+	n.bySpec[c.Spec()] = c
+	n.byOID[oid] = c
+	reg.Store(n)
 	return nil
 }
 
 // Lookup returns the curve registered for a key spec.
 func Lookup(s Spec) (Curve, error) {
-	reg.mu.RLock()
-	c, ok := reg.bySpec[s]
-	reg.mu.RUnlock()
+	c, ok := reg.Load().bySpec[s]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownSpec, string(s))
 	}
@@ -111,9 +123,7 @@ func Lookup(s Spec) (Curve, error) {
 
 // LookupOID returns the curve registered for a named-curve OID.
 func LookupOID(oid asn1.ObjectIdentifier) (Curve, error) {
-	reg.mu.RLock()
-	c, ok := reg.byOID[oid.String()]
-	reg.mu.RUnlock()
+	c, ok := reg.Load().byOID[oid.String()]
 	if !ok {
 		return nil, fmt.Errorf("%w %s", ErrUnknownOID, oid)
 	}
@@ -123,7 +133,5 @@ func LookupOID(oid asn1.ObjectIdentifier) (Curve, error) {
 // Specs lists the registered key specs: the built-in ones first, then others
 // in registration order.
 func Specs() []Spec {
-	reg.mu.RLock()
-	defer reg.mu.RUnlock()
-	return slices.Clone(reg.order)
+	return slices.Clone(reg.Load().order)
 }

@@ -125,6 +125,7 @@ func Open(path string, opts ...Option) (*Keyring, error) {
 		r.defaultID = doc.DefaultKeyID
 	}
 	r.file = f
+	r.publish()
 	return r, nil
 }
 

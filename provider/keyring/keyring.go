@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecdkp/ecdkp/provider"
@@ -14,8 +16,11 @@ import (
 
 // Keyring is a master key store, safe for concurrent use.
 type Keyring struct {
-	mu        sync.RWMutex
-	keys      map[string]*masterKey
+	mu   sync.RWMutex
+	keys map[string]*masterKey
+	// view is an immutable copy of keys that Key reads without locking, so
+	// concurrent requests share no written cache line; writers republish it.
+	view      atomic.Pointer[map[string]*masterKey]
 	order     []string
 	defaultID string
 
@@ -25,7 +30,15 @@ type Keyring struct {
 
 // New returns an empty memory-only keyring.
 func New() *Keyring {
-	return &Keyring{keys: map[string]*masterKey{}, now: time.Now}
+	r := &Keyring{keys: map[string]*masterKey{}, now: time.Now}
+	r.publish()
+	return r
+}
+
+// publish makes the current keys visible to Key; callers hold mu (or own r).
+func (r *Keyring) publish() {
+	m := maps.Clone(r.keys)
+	r.view.Store(&m)
 }
 
 // masterKey is an immutable snapshot of one key: mutations replace it, so
@@ -80,9 +93,7 @@ func materialSize(spec provider.MasterKeySpec) (int, wrap.Algorithm, error) {
 
 // Key implements provider.KeyStore.
 func (r *Keyring) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
-	r.mu.RLock()
-	k, ok := r.keys[keyID]
-	r.mu.RUnlock()
+	k, ok := (*r.view.Load())[keyID]
 	if !ok {
 		return nil, fmt.Errorf("keyring: %w: %s", provider.ErrKeyNotFound, keyID)
 	}
@@ -213,6 +224,7 @@ func (r *Keyring) update(keyID string, f func(*masterKey) (*masterKey, error)) (
 func (r *Keyring) commitLocked(apply func()) error {
 	if r.file == nil {
 		apply()
+		r.publish()
 		return nil
 	}
 	saved := make(map[string]*masterKey, len(r.keys))
@@ -225,6 +237,7 @@ func (r *Keyring) commitLocked(apply func()) error {
 		r.keys, r.order, r.defaultID = saved, order, def
 		return err
 	}
+	r.publish()
 	return nil
 }
 

@@ -26,8 +26,7 @@ type result struct {
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 
-// parse collects every run of each benchmark, keyed by name with the
-// GOMAXPROCS suffix kept as "@N" when it is not the machine default.
+// parse collects every run of each benchmark, keyed by name@GOMAXPROCS.
 func parse(r io.Reader) (map[string]*result, []string, string) {
 	runs := map[string][][3]float64{}
 	var order []string
@@ -41,10 +40,12 @@ func parse(r io.Reader) (map[string]*result, []string, string) {
 		if m == nil {
 			continue
 		}
-		name := m[1]
-		if m[2] != "" {
-			name += "@" + m[2]
+		// A benchmark run at GOMAXPROCS=1 has no -N suffix.
+		procs := m[2]
+		if procs == "" {
+			procs = "1"
 		}
+		name := m[1] + "@" + procs
 		ns, _ := strconv.ParseFloat(m[3], 64)
 		b, _ := strconv.ParseFloat(m[4], 64)
 		a, _ := strconv.ParseFloat(m[5], 64)
