@@ -160,6 +160,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) 
 	if err != nil {
 		return wrapErr(FailInternal, err, "encoding the response failed")
 	}
+	// The body holds the plaintext private key: wipe it once written.
+	defer clear(out)
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
