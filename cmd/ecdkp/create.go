@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 
 	"github.com/ecdkp/ecdkp/provider"
@@ -49,30 +47,5 @@ func runCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*pemOut {
-		return printJSON(e.stdout, resp)
-	}
-	out := struct {
-		*provider.CreateEcDatakeyPairResponse
-		PublicKeyPEM  string `json:"public_key_pem"`
-		PrivateKeyPEM string `json:"private_key_pem,omitempty"`
-	}{CreateEcDatakeyPairResponse: resp}
-	if out.PublicKeyPEM, err = pemOf("PUBLIC KEY", resp.PublicKey); err != nil {
-		return err
-	}
-	if resp.PrivateKeyPlainText != "" {
-		if out.PrivateKeyPEM, err = pemOf("PRIVATE KEY", resp.PrivateKeyPlainText); err != nil {
-			return err
-		}
-	}
-	return printJSON(e.stdout, out)
-}
-
-// pemOf re-armours a base64 DER field as PEM.
-func pemOf(blockType, b64 string) (string, error) {
-	der, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return "", err
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der})), nil
+	return printKeys(e.stdout, resp, *pemOut, resp.PublicKey, resp.PrivateKeyPlainText)
 }

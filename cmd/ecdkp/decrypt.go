@@ -36,19 +36,5 @@ func runDecrypt(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*pemOut {
-		return printJSON(e.stdout, resp)
-	}
-	out := struct {
-		*provider.DecryptDatakeyPairResponse
-		PublicKeyPEM  string `json:"public_key_pem"`
-		PrivateKeyPEM string `json:"private_key_pem"`
-	}{DecryptDatakeyPairResponse: resp}
-	if out.PublicKeyPEM, err = pemOf("PUBLIC KEY", resp.PublicKey); err != nil {
-		return err
-	}
-	if out.PrivateKeyPEM, err = pemOf("PRIVATE KEY", resp.PrivateKeyPlainText); err != nil {
-		return err
-	}
-	return printJSON(e.stdout, out)
+	return printKeys(e.stdout, resp, *pemOut, resp.PublicKey, resp.PrivateKeyPlainText)
 }
