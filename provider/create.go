@@ -72,30 +72,42 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	}
 	defer key.Destroy()
 
-	// The DER forms share one pooled scratch buffer, wiped before it goes
-	// back: the PKCS#8 first, the SPKI after it.
+	// The PKCS#8, the SPKI and the master-key envelope share one pooled
+	// scratch buffer, sized up front so appends do not move it; every array
+	// it has been in is wiped before the call returns.
+	aad := []byte(req.AdditionalAuthenticatedData)
 	scratch := scratchPool.Get().(*[]byte)
+	if need := scratchSize(curve, len(aad)); cap(*scratch) < need {
+		*scratch = make([]byte, 0, need)
+	}
+	buf := (*scratch)[:0]
 	defer func() {
 		clear((*scratch)[:cap(*scratch)])
-		scratchPool.Put(scratch)
+		if cap(buf) > cap(*scratch) { // an append outgrew scratchSize
+			clear(buf[:cap(buf)])
+			*scratch = buf[:0]
+		}
+		if cap(*scratch) <= maxPooledScratch {
+			scratchPool.Put(scratch)
+		}
 	}()
-	buf, err := encoding.AppendPKCS8((*scratch)[:0], key)
+	out, err := encoding.AppendPKCS8(buf, key)
 	if err != nil {
 		return nil, wrapErr(FailInternal, err, "encoding the %s private key failed", req.KeySpec)
 	}
-	pkcs8 := buf[:len(buf):len(buf)]
-	buf, err = encoding.AppendSPKI(buf, key.PublicKey())
-	if err != nil {
+	buf = out
+	pkcs8End := len(buf)
+	if out, err = encoding.AppendSPKI(buf, key.PublicKey()); err != nil {
 		return nil, wrapErr(FailInternal, err, "encoding the %s public key failed", req.KeySpec)
 	}
-	spki := buf[len(pkcs8):]
-	*scratch = buf
-
-	aad := []byte(req.AdditionalAuthenticatedData)
-	sealed, err := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}.Wrap(ctx, pkcs8, aad)
-	if err != nil {
+	buf = out
+	spkiEnd := len(buf)
+	mkw := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}
+	if out, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], aad); err != nil {
 		return nil, wrapErr(FailInternal, err, "sealing under master key %s failed", req.KeyID)
 	}
+	buf = out
+	pkcs8, spki, sealed := buf[:pkcs8End:pkcs8End], buf[pkcs8End:spkiEnd:spkiEnd], buf[spkiEnd:]
 	var second []byte
 	switch {
 	case holder.w != nil:
@@ -129,8 +141,25 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	return resp, nil
 }
 
-// scratchPool holds buffers big enough for a P-521 PKCS#8 and SPKI.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// scratchPool holds the buffers of CreateEcDatakeyPair: big enough for a
+// P-521 PKCS#8, SPKI and envelope with a short AAD.
+var scratchPool = &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledScratch bounds the buffers that go back to the pool: the
+// largest built-in curve with the largest AAD fits.
+const maxPooledScratch = 4096
+
+// scratchSize bounds what CreateEcDatakeyPair appends to its scratch
+// buffer for a curve and an AAD length: the PKCS#8 and the SPKI (each at
+// most the scalar, the point and 96 bytes of ASN.1 framing and OIDs), the
+// envelope of the PKCS#8, and the GCM additional data behind it.
+func scratchSize(c curves.Curve, aadLen int) int {
+	s := c.ScalarSize()
+	pkcs8 := 96 + s + 1 + 2*s
+	spki := 96 + 1 + 2*s
+	ad := wrap.MasterHeaderSize + len(c.Spec()) + 1 + aadLen
+	return pkcs8 + spki + wrap.MasterOverhead + pkcs8 + ad
+}
 
 // appendB64 writes the base64 of src to sb in chunks (no heap copy) and
 // returns the [start, end) of what it wrote.

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/emmansun/gmsm/sm4"
@@ -151,25 +152,40 @@ type MasterKeyWrapper struct {
 	Rand io.Reader
 }
 
-// Wrap implements Wrapper.
+// Wrap implements Wrapper. It makes one allocation: the envelope, with the
+// GCM additional data in the capacity past its end.
 func (w MasterKeyWrapper) Wrap(ctx context.Context, plaintext, aad []byte) ([]byte, error) {
+	n := MasterOverhead + len(plaintext)
+	out, err := w.AppendWrap(ctx, make([]byte, 0, n+w.adLen(aad)), plaintext, aad)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n:n], nil
+}
+
+// AppendWrap appends the envelope of plaintext to dst and returns the
+// extended slice, for callers that keep their buffers in a pool. The GCM
+// additional data (header, key spec and aad: nothing secret) is built in
+// the capacity past the envelope; when dst has less spare capacity than
+// MasterOverhead+len(plaintext)+MasterHeaderSize+len(Spec)+1+len(aad),
+// dst grows as with append, and the old array is left as it was for the
+// caller to wipe. plaintext must not overlap the appended region.
+func (w MasterKeyWrapper) AppendWrap(ctx context.Context, dst, plaintext, aad []byte) ([]byte, error) {
 	version := w.Key.CurrentVersion()
 	kc, err := w.Key.Version(version)
 	if err != nil {
 		return nil, err
 	}
-	// One allocation: the envelope, then (in the capacity past its end,
-	// where Seal does not write) the GCM additional data, which holds no
-	// secret: header, key spec and the caller's non-sensitive AAD.
+	base := len(dst)
 	n := MasterOverhead + len(plaintext)
-	adLen := MasterHeaderSize + len(w.Spec) + 1 + len(aad)
-	out := make([]byte, MasterHeaderSize+MasterNonceSize, n+adLen)
-	copy(out, envelopeMagic)
-	out[4] = byte(w.Key.Algorithm())
+	out := slices.Grow(dst, n+w.adLen(aad))[:base+MasterHeaderSize+MasterNonceSize]
+	env := out[base:]
+	copy(env, envelopeMagic)
+	env[4] = byte(w.Key.Algorithm())
 	id := w.Key.ID()
-	copy(out[5:21], id[:])
-	binary.BigEndian.PutUint32(out[21:25], version)
-	nonce := out[MasterHeaderSize:]
+	copy(env[5:21], id[:])
+	binary.BigEndian.PutUint32(env[21:25], version)
+	nonce := env[MasterHeaderSize:]
 	r := w.Rand
 	if r == nil {
 		r = rand.Reader
@@ -177,12 +193,21 @@ func (w MasterKeyWrapper) Wrap(ctx context.Context, plaintext, aad []byte) ([]by
 	if _, err := io.ReadFull(r, nonce); err != nil {
 		return nil, fmt.Errorf("wrap: master-key envelope nonce: %w", err)
 	}
-	ad := appendMasterAD(out[n:n:n+adLen], out[:MasterHeaderSize], w.Spec, aad)
+	end := base + n
+	ad := appendMasterAD(out[end:end], env[:MasterHeaderSize], w.Spec, aad)
 	sealed, err := kc.Seal(out, nonce, plaintext, ad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealing under master key version %d: %v", ErrKeyUnavailable, version, err)
 	}
-	return sealed[:n:n], nil
+	if len(sealed) != end {
+		return nil, fmt.Errorf("%w: master key version %d produced a %d-byte envelope, want %d", ErrKeyUnavailable, version, len(sealed)-base, n)
+	}
+	return sealed, nil
+}
+
+// adLen is the length of the GCM additional data for aad.
+func (w MasterKeyWrapper) adLen(aad []byte) int {
+	return MasterHeaderSize + len(w.Spec) + 1 + len(aad)
 }
 
 // MasterKeyUnwrapper opens master-key envelopes of one key spec.

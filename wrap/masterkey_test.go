@@ -274,3 +274,45 @@ func BenchmarkMasterKeyWrap(b *testing.B) {
 		})
 	}
 }
+
+// badLengthCipher is a KeyCipher that drops the tag, as a broken HSM might.
+type badLengthCipher struct{ KeyCipher }
+
+func (c badLengthCipher) Seal(dst, nonce, plaintext, ad []byte) ([]byte, error) {
+	out, err := c.KeyCipher.Seal(dst, nonce, plaintext, ad)
+	return out[:len(out)-MasterTagSize], err
+}
+
+// TestMasterKeyAppendWrap checks that AppendWrap keeps dst's bytes, appends
+// exactly the envelope Wrap makes for the same nonce (in place when dst has
+// the room, growing it when not), and refuses a cipher that returns the
+// wrong length.
+func TestMasterKeyAppendWrap(t *testing.T) {
+	ctx := context.Background()
+	mk := newTestMasterKey(t, AES256GCM, 3, seq(32, 9))
+	pt, aad, nonce := seq(138, 0), []byte("aad"), seq(12, 0x70)
+	w := MasterKeyWrapper{Key: mk, Spec: curves.P384, Rand: bytes.NewReader(nonce)}
+	want, err := w.Wrap(ctx, pt, aad)
+	require.NoError(t, err)
+	room := MasterOverhead + len(pt) + MasterHeaderSize + len(curves.P384) + 1 + len(aad)
+	for name, spare := range map[string]int{"room": room, "no room": 0, "short by one": room - 1} {
+		t.Run(name, func(t *testing.T) {
+			prefix := []byte("prefix")
+			dst := append(make([]byte, 0, len(prefix)+spare), prefix...)
+			w.Rand = bytes.NewReader(nonce)
+			out, err := w.AppendWrap(ctx, dst, pt, aad)
+			require.NoError(t, err)
+			assert.Equal(t, prefix, out[:len(prefix)])
+			assert.Equal(t, want, out[len(prefix):])
+			assert.Equal(t, spare >= room, &out[0] == &dst[0], "in place exactly when dst has the room")
+			got, err := MasterKeyUnwrapper{Key: mk, Spec: curves.P384}.Unwrap(ctx, out[len(prefix):], aad)
+			require.NoError(t, err)
+			assert.Equal(t, pt, got)
+		})
+	}
+
+	broken := &testMasterKey{id: mk.id, alg: mk.alg, ciphers: []KeyCipher{badLengthCipher{mk.ciphers[0]}}}
+	_, err = MasterKeyWrapper{Key: broken, Spec: curves.P384}.AppendWrap(ctx, nil, pt, aad)
+	assert.ErrorIs(t, err, ErrKeyUnavailable)
+	assert.ErrorContains(t, err, "produced a 175-byte envelope, want 191")
+}
