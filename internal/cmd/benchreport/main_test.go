@@ -31,3 +31,29 @@ func TestParseMediansAndProcs(t *testing.T) {
 	assert.Equal(t, 6000.0, at(res, "BenchmarkCreateParallel/create", 2).ns)
 	assert.Equal(t, 6000.0, find(res, "BenchmarkCreateParallel/create").ns, "find prefers the highest GOMAXPROCS")
 }
+
+func TestScalingPairsRunsInOrder(t *testing.T) {
+	const interleaved = `BenchmarkCreateParallel/raw     	 1	     12000 ns/op
+BenchmarkCreateParallel/raw-2   	 1	      6000 ns/op
+BenchmarkCreateParallel/raw     	 1	     18000 ns/op
+BenchmarkCreateParallel/raw-2   	 1	     10000 ns/op
+BenchmarkCreateParallel/raw     	 1	     11000 ns/op
+BenchmarkCreateParallel/raw-2   	 1	      5000 ns/op
+`
+	res, _, _ := parse(strings.NewReader(interleaved))
+	one, two := at(res, "BenchmarkCreateParallel/raw", 1), at(res, "BenchmarkCreateParallel/raw", 2)
+	require.NotNil(t, one)
+	require.NotNil(t, two)
+	assert.Equal(t, []float64{12000, 18000, 11000}, one.samples)
+	med, lo, hi := scaling(one, two)
+	assert.InDelta(t, 2.0, med, 1e-9, "pair ratios 2.0, 1.8, 2.2")
+	assert.InDelta(t, 1.8, lo, 1e-9)
+	assert.InDelta(t, 2.2, hi, 1e-9)
+	assert.InDelta(t, 12000.0/6000, one.ns/two.ns, 1e-9, "the medians taken apart pair 12000 with 6000")
+
+	even := &result{samples: []float64{4, 6}}
+	med, _, _ = scaling(even, &result{samples: []float64{2, 2}})
+	assert.InDelta(t, 2.5, med, 1e-9, "an even count takes the mean of the middle two")
+	med, _, _ = scaling(&result{}, two)
+	assert.Zero(t, med)
+}
