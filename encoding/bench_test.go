@@ -3,10 +3,12 @@ package encoding_test
 import (
 	"testing"
 
-	"github.com/ecdkp/ecdkp/curves"
-	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/race"
 )
 
 // BenchmarkMarshal measures what the provider does per data key pair:
@@ -89,7 +91,7 @@ func BenchmarkParse(b *testing.B) {
 // TestMarshalAllocations pins the allocation budget of the hot path: one
 // allocation per Marshal call (the result), none for the Append forms.
 func TestMarshalAllocations(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
 	for _, spec := range specs(t) {
