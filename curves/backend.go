@@ -34,7 +34,11 @@ func (c *ecCurve) ScalarSize() int            { return c.size }
 func (c *ecCurve) String() string             { return string(c.spec) }
 
 func (c *ecCurve) GenerateKey() (*PrivateKey, error) {
-	scalar, point, err := c.b.generate()
+	var (
+		scalar, point []byte
+		err           error
+	)
+	erasing(func() { scalar, point, err = c.b.generate() })
 	if err != nil {
 		return nil, fmt.Errorf("curves: %s: generate key: %w", c.spec, err)
 	}
@@ -45,7 +49,11 @@ func (c *ecCurve) NewPrivateKey(scalar []byte) (*PrivateKey, error) {
 	if len(scalar) != c.size {
 		return nil, fmt.Errorf("%w: %s scalar must be %d bytes, got %d", ErrInvalidPrivateKey, c.spec, c.size, len(scalar))
 	}
-	point, err := c.b.publicKey(scalar)
+	var (
+		point []byte
+		err   error
+	)
+	erasing(func() { point, err = c.b.publicKey(scalar) })
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s scalar is zero or above the largest private key (n-1, or n-2 for SM2)", ErrInvalidPrivateKey, c.spec)
 	}
@@ -87,5 +95,10 @@ func (c *ecCurve) ECDH(priv *PrivateKey, pub *PublicKey) ([]byte, error) {
 	if priv.curve != Curve(c) || pub.curve != Curve(c) {
 		return nil, fmt.Errorf("curves: %s: ECDH with keys of another curve", c.spec)
 	}
-	return c.b.ecdh(priv.scalar, pub.point)
+	var (
+		secret []byte
+		err    error
+	)
+	erasing(func() { secret, err = c.b.ecdh(priv.scalar, pub.point) })
+	return secret, err
 }
