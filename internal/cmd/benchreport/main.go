@@ -18,19 +18,26 @@ import (
 	"strings"
 )
 
-// result is the median of one benchmark's runs, and the ns/op of each run
-// in the order they ran.
+// result is the median of one benchmark's runs, the medians of its custom
+// metrics (b.ReportMetric, by unit), and the ns/op of each run in the order
+// they ran.
 type result struct {
 	ns, allocs, bytes float64
+	metrics           map[string]float64
 	runs              int
 	samples           []float64
 }
 
-var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+// line matches a benchmark result: name, optional -GOMAXPROCS, iterations,
+// then value-unit pairs.
+var (
+	line   = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+\d+((?:\s+[\d.e+-]+ \S+)+)\s*$`)
+	metric = regexp.MustCompile(`([\d.e+-]+) (\S+)`)
+)
 
 // parse collects every run of each benchmark, keyed by name@GOMAXPROCS.
 func parse(r io.Reader) (map[string]*result, []string, string) {
-	runs := map[string][][3]float64{}
+	runs := map[string][]map[string]float64{}
 	var order []string
 	var raw strings.Builder
 	sc := bufio.NewScanner(r)
@@ -48,29 +55,47 @@ func parse(r io.Reader) (map[string]*result, []string, string) {
 			procs = "1"
 		}
 		name := m[1] + "@" + procs
-		ns, _ := strconv.ParseFloat(m[3], 64)
-		b, _ := strconv.ParseFloat(m[4], 64)
-		a, _ := strconv.ParseFloat(m[5], 64)
+		values := map[string]float64{}
+		for _, vm := range metric.FindAllStringSubmatch(m[3], -1) {
+			if v, err := strconv.ParseFloat(vm[1], 64); err == nil {
+				values[vm[2]] = v
+			}
+		}
+		if _, ok := values["ns/op"]; !ok {
+			continue
+		}
 		if _, ok := runs[name]; !ok {
 			order = append(order, name)
 		}
-		runs[name] = append(runs[name], [3]float64{ns, b, a})
+		runs[name] = append(runs[name], values)
 	}
 	out := map[string]*result{}
 	for name, rs := range runs {
-		med := func(i int) float64 {
-			v := make([]float64, len(rs))
-			for j, r := range rs {
-				v[j] = r[i]
+		med := func(unit string) float64 {
+			var v []float64
+			for _, r := range rs {
+				if x, ok := r[unit]; ok {
+					v = append(v, x)
+				}
+			}
+			if len(v) == 0 {
+				return 0
 			}
 			slices.Sort(v)
 			return v[len(v)/2]
 		}
-		samples := make([]float64, len(rs))
-		for i, r := range rs {
-			samples[i] = r[0]
+		res := &result{runs: len(rs), metrics: map[string]float64{}}
+		for _, r := range rs {
+			res.samples = append(res.samples, r["ns/op"])
+			for unit := range r {
+				res.metrics[unit] = 0
+			}
 		}
-		out[name] = &result{ns: med(0), bytes: med(1), allocs: med(2), runs: len(rs), samples: samples}
+		for unit := range res.metrics {
+			res.metrics[unit] = med(unit)
+		}
+		res.ns, res.bytes, res.allocs = med("ns/op"), med("B/op"), med("allocs/op")
+		out[name] = res
 	}
 	return out, order, raw.String()
 }
@@ -134,39 +159,56 @@ func main() {
 	loadFile := flag.String("load", "", "load test report to include")
 	machine := flag.String("machine", "", "machine description")
 	flag.Parse()
-	res, order, raw := parse(os.Stdin)
+	var load []byte
+	if *loadFile != "" {
+		b, err := os.ReadFile(*loadFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		load = b
+	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
+	render(w, os.Stdin, *machine, load)
+}
+
+// render writes BENCHMARKS.md for the benchmark output in r.
+func render(w io.Writer, r io.Reader, machine string, load []byte) {
+	res, order, raw := parse(r)
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 
 	p("# Benchmarks\n\nMade by `scripts/bench` (do not edit by hand): `go test -bench -benchmem -count N` on\n")
 	p("curves, encoding, wrap and provider, medians over the runs, and ratios between benchmarks of the\n")
 	p("same run, so machine speed cancels out. Budgets are DESIGN.md's.\n\n")
-	if *machine != "" {
-		p("Machine: %s\n\n", *machine)
+	if machine != "" {
+		p("Machine: %s\n\n", machine)
 	}
 
 	p("## CreateEcDatakeyPair in process vs raw key generation\n\n")
-	p("Plaintext on, AES_256 master key. Budget: at most 1.25x raw `GenerateKey` and 20 allocations.\n\n")
-	p("| spec | raw GenerateKey | CreateEcDatakeyPair | ratio | allocs/op | budget |\n|---|---|---|---|---|---|\n")
+	p("Plaintext on, AES_256 master key. Budget: at most 1.25x raw `GenerateKey` and 20 allocations.\n")
+	p("Times and ratio from the paired benchmark (the two alternated call by call, medians over the runs);\n")
+	p("allocations from the call alone.\n\n")
+	p("| spec | raw GenerateKey | CreateEcDatakeyPair | ratio | allocs/op | B/op | budget |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range specs {
-		raw, cr := find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/raw"), find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/create")
-		if raw == nil || cr == nil {
+		pr, cr := find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/paired"), find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/create")
+		if pr == nil || cr == nil {
 			continue
 		}
-		ratio := cr.ns / raw.ns
-		p("| %s | %s | %s | %.2fx | %.0f | %s |\n", s, us(raw.ns), us(cr.ns), ratio, cr.allocs, verdict(ratio <= 1.25 && cr.allocs <= 20))
+		ratio := pr.metrics["ratio"]
+		p("| %s | %s | %s | %.2fx | %.0f | %.0f | %s |\n", s, us(pr.metrics["raw-ns/op"]), us(pr.metrics["create-ns/op"]), ratio, cr.allocs, cr.bytes, verdict(ratio <= 1.25 && cr.allocs <= 20))
 	}
 
-	p("\n## HTTP handler vs in-process call\n\nhttptest recorder, no network. Budget: the handler adds at most 15 µs.\n\n")
+	p("\n## HTTP handler vs in-process call\n\nhttptest recorder, no network. Budget: the handler adds at most 15 µs.\n")
+	p("Times from the paired benchmark (alternated call by call, medians over the runs).\n\n")
 	p("| spec | in process | handler | added | allocs/op (handler) | budget |\n|---|---|---|---|---|---|\n")
 	for _, s := range specs {
-		in, h := find(res, "BenchmarkHandler/"+s+"/inproc"), find(res, "BenchmarkHandler/"+s+"/handler")
-		if in == nil || h == nil {
+		pr, h := find(res, "BenchmarkHandler/"+s+"/paired"), find(res, "BenchmarkHandler/"+s+"/handler")
+		if pr == nil || h == nil {
 			continue
 		}
-		added := h.ns - in.ns
-		p("| %s | %s | %s | %s | %.0f | %s |\n", s, us(in.ns), us(h.ns), us(added), h.allocs, verdict(added <= 15000))
+		added := pr.metrics["added-ns/op"]
+		p("| %s | %s | %s | %s | %.0f | %s |\n", s, us(pr.metrics["inproc-ns/op"]), us(pr.metrics["handler-ns/op"]), us(added), h.allocs, verdict(added <= 15000))
 	}
 
 	rawOne, rawTwo := at(res, "BenchmarkCreateParallel/raw", 1), at(res, "BenchmarkCreateParallel/raw", 2)
@@ -218,12 +260,9 @@ func main() {
 		p("| implementation | ns/op |\n|---|---|\n| constant time | %.0f |\n| dcrd NonConst | %.0f |\n| ratio | %.2fx (%s) |\n", ct.ns, nc.ns, ct.ns/nc.ns, verdict(ct.ns/nc.ns <= 2))
 	}
 
-	if *loadFile != "" {
-		b, err := os.ReadFile(*loadFile)
-		if err == nil {
-			p("\n## Load\n\n`go test -tags load -run Load ./cmd/ecdkp/`: `ecdkp serve` on 127.0.0.1, 32 keep-alive clients, every spec.\n")
-			p("Budget: 0 errors, 0 non-2xx, peak RSS under 64 MiB.\n\n```\n%s```\n", b)
-		}
+	if load != nil {
+		p("\n## Load\n\n`go test -tags load -run Load ./cmd/ecdkp/`: `ecdkp serve` on 127.0.0.1, 32 keep-alive clients, every spec.\n")
+		p("Budget: 0 errors, 0 non-2xx, peak RSS under 64 MiB.\n\n```\n%s```\n", load)
 	}
 	p("\n## Raw output\n\n<details><summary>go test -bench output</summary>\n\n```\n%s```\n</details>\n", raw)
 }

@@ -57,3 +57,32 @@ BenchmarkCreateParallel/raw-2   	 1	      5000 ns/op
 	med, _, _ = scaling(&result{}, two)
 	assert.Zero(t, med)
 }
+
+const paired = `BenchmarkCreateEcDatakeyPair/SM2/create-2      	   97326	     12847 ns/op	    1344 B/op	      11 allocs/op
+BenchmarkCreateEcDatakeyPair/SM2/paired-2      	   48010	     24619 ns/op	      1437 added-ns/op	     12995 create-ns/op	         1.124 ratio	     11558 raw-ns/op
+BenchmarkCreateEcDatakeyPair/SM2/paired-2      	   48010	     25619 ns/op	      1800 added-ns/op	     14000 create-ns/op	         1.300 ratio	     12200 raw-ns/op
+BenchmarkCreateEcDatakeyPair/SM2/paired-2      	   48010	     23619 ns/op	      1300 added-ns/op	     12000 create-ns/op	         1.100 ratio	     10700 raw-ns/op
+BenchmarkHandler/SM2/handler-2                 	   57346	     21326 ns/op	    5538 B/op	      37 allocs/op
+BenchmarkHandler/SM2/paired-2                  	   35156	     34007 ns/op	     16742 added-ns/op	    29824 handler-ns/op	     13082 inproc-ns/op	         2.280 ratio
+`
+
+func TestParseCustomMetrics(t *testing.T) {
+	res, _, _ := parse(strings.NewReader(paired))
+	r := find(res, "BenchmarkCreateEcDatakeyPair/SM2/paired")
+	require.NotNil(t, r)
+	assert.Equal(t, 24619.0, r.ns)
+	assert.Equal(t, map[string]float64{"ns/op": 24619, "added-ns/op": 1437, "create-ns/op": 12995, "ratio": 1.124, "raw-ns/op": 11558}, r.metrics, "each metric's median over the runs")
+	assert.Zero(t, r.allocs, "no -benchmem columns")
+}
+
+func TestRenderUsesPairedMetrics(t *testing.T) {
+	var out strings.Builder
+	render(&out, strings.NewReader(paired), "test machine", []byte("load report\n"))
+	md := out.String()
+	assert.Contains(t, md, "Machine: test machine")
+	assert.Contains(t, md, "| SM2 | 11.6 µs | 13.0 µs | 1.12x | 11 | 1344 | within |")
+	assert.Contains(t, md, "| SM2 | 13.1 µs | 29.8 µs | 16.7 µs | 37 | **over** |", "the handler's added time is over 15 µs")
+	assert.Contains(t, md, "```\nload report\n```")
+	assert.Contains(t, md, paired, "the raw output is kept")
+	assert.NotContains(t, md, "## Scaling", "no parallel runs, no scaling section")
+}
