@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/secret"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -16,7 +17,16 @@ import (
 // most one of: the plaintext private key (the default), the private key
 // wrapped under the caller's key, or encrypted for an attested enclave.
 // Every rejection is an *Error.
-func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (*CreateEcDatakeyPairResponse, error) {
+//
+// Built with GOEXPERIMENT=runtimesecret, the call runs inside
+// runtime/secret.Do, so what it allocates (the response's strings among
+// them) is erased once unreachable; see curves.RuntimeSecret.
+func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (resp *CreateEcDatakeyPairResponse, err error) {
+	secret.Do(func() { resp, err = p.createEcDatakeyPair(ctx, req) })
+	return resp, err
+}
+
+func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (*CreateEcDatakeyPairResponse, error) {
 	if req == nil {
 		return nil, Errorf(FailMissingParameter, "request body is required")
 	}

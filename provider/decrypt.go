@@ -8,13 +8,21 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/secret"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // DecryptDatakeyPair opens a private_key_cipher_text made by
 // CreateEcDatakeyPair and returns the PKCS#8 private key with its key_id and
-// key_spec. The AAD must equal the one given at creation.
-func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (*DecryptDatakeyPairResponse, error) {
+// key_spec. The AAD must equal the one given at creation. Like
+// CreateEcDatakeyPair, it runs inside runtime/secret.Do when built with
+// GOEXPERIMENT=runtimesecret.
+func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (resp *DecryptDatakeyPairResponse, err error) {
+	secret.Do(func() { resp, err = p.decryptDatakeyPair(ctx, req) })
+	return resp, err
+}
+
+func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (*DecryptDatakeyPairResponse, error) {
 	if req == nil {
 		return nil, Errorf(FailMissingParameter, "request body is required")
 	}

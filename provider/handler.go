@@ -136,8 +136,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) 
 	}
 	ctx := WithCaller(r.Context(), *caller)
 	var (
-		resp any
-		err  error
+		fields []jsonField
+		err    error
 	)
 	switch route {
 	case routeCreate:
@@ -145,26 +145,32 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) 
 		if e := decodeJSON(body, &req); e != nil {
 			return e
 		}
-		resp, err = h.p.CreateEcDatakeyPair(ctx, &req)
+		var resp *CreateEcDatakeyPairResponse
+		if resp, err = h.p.CreateEcDatakeyPair(ctx, &req); err == nil {
+			f := createFields(resp)
+			fields = f[:]
+		}
 	case routeDecrypt:
 		var req DecryptDatakeyPairRequest
 		if e := decodeJSON(body, &req); e != nil {
 			return e
 		}
-		resp, err = h.p.DecryptDatakeyPair(ctx, &req)
+		var resp *DecryptDatakeyPairResponse
+		if resp, err = h.p.DecryptDatakeyPair(ctx, &req); err == nil {
+			f := decryptFields(resp)
+			fields = f[:]
+		}
 	}
 	if err != nil {
 		return AsError(err)
 	}
-	out, err := json.Marshal(resp)
-	if err != nil {
-		return wrapErr(FailInternal, err, "encoding the response failed")
-	}
-	// The body holds the plaintext private key: wipe it once written.
-	defer clear(out)
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
+	// The body holds the plaintext private key: withJSONBody wipes it
+	// once written.
+	withJSONBody(fields, func(out []byte) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(out)
+	})
 	return nil
 }
 

@@ -2,7 +2,12 @@ package provider_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -10,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/internal/memscan"
+	"github.com/ecdkp/ecdkp/internal/race"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
@@ -57,5 +64,84 @@ func TestCreateScratchBoundAndWiped(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestHandlerBodyWiped checks that the handler's pooled response buffer,
+// which holds the plaintext private key of create and decrypt responses, is
+// all zeros once the response is written, including when the pooled buffer
+// was too small and had to be replaced.
+func TestHandlerBodyWiped(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	h := provider.NewHandler(f.P)
+	post := func(route string, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/"+route, strings.NewReader(body))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		return w
+	}
+	for _, size := range []int{4096, 8} {
+		t.Run(fmt.Sprintf("pooled cap %d", size), func(t *testing.T) {
+			var got []*[]byte
+			restore := provider.SwapBodyPool(func() *[]byte {
+				b := make([]byte, 0, size)
+				got = append(got, &b)
+				return &b
+			})
+			defer restore()
+			w := post("create-ec-datakey-pair", `{"key_id":"`+f.AES+`","key_spec":"ECC_NIST_P521"}`)
+			var resp provider.CreateEcDatakeyPairResponse
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
+			require.NotEmpty(t, resp.PrivateKeyPlainText)
+			post("decrypt-datakey-pair", `{"cipher_text":"`+resp.PrivateKeyCipherText+`"}`)
+			require.NotEmpty(t, got)
+			for _, b := range got {
+				all := (*b)[:cap(*b)]
+				assert.GreaterOrEqual(t, len(all), len(w.Body.Bytes()), "the buffer held the body")
+				assert.Equal(t, make([]byte, len(all)), all, "response buffer holds the body after the call")
+			}
+		})
+	}
+}
+
+// TestPlaintextErased creates and decrypts key pairs in process, drops the
+// responses, collects the garbage and searches the process memory for the
+// plaintext private keys, as DER and as the response's base64. Built with
+// GOEXPERIMENT=runtimesecret (the operations then run inside
+// runtime/secret.Do) none may be left; a default build reports the count.
+func TestPlaintextErased(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/self/mem")
+	}
+	if race.Enabled {
+		t.Skip("the race detector's shadow memory is too large to scan")
+	}
+	f := providertest.NewFixture(t, newKeyring)
+	ctx := context.Background()
+	for _, spec := range curves.Specs() {
+		t.Run(string(spec), func(t *testing.T) {
+			var secrets []memscan.Masked
+			for range 8 {
+				resp, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: string(spec)})
+				require.NoError(t, err)
+				dec, err := f.P.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+				require.NoError(t, err)
+				require.Equal(t, resp.PrivateKeyPlainText, dec.PrivateKeyPlainText)
+				der, err := base64.StdEncoding.DecodeString(resp.PrivateKeyPlainText)
+				require.NoError(t, err)
+				secrets = append(secrets, memscan.Mask(der), memscan.MaskString(resp.PrivateKeyPlainText))
+				clear(der)
+			}
+			runtime.GC()
+			runtime.GC()
+			left, err := memscan.Count(secrets)
+			require.NoError(t, err)
+			if curves.RuntimeSecret {
+				assert.Zero(t, left, "copies of %s plaintext private keys are left in memory", spec)
+			} else {
+				t.Logf("%d copies of 8 dropped %s plaintext private keys (DER or base64) are left in memory (build with GOEXPERIMENT=runtimesecret to erase them)", left, spec)
+			}
+		})
 	}
 }

@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"sync"
+	"unicode/utf8"
+)
+
+// The handler encodes its two success responses itself, into a pooled
+// buffer it wipes once written: json.Marshal would leave a copy of the
+// plaintext private key in encoding/json's own buffer pool, out of reach.
+// The output is byte for byte what json.Marshal writes (field order and
+// omitempty of the json tags, the same escaping), which a test checks.
+
+// jsonField is one string member of a JSON object.
+type jsonField struct {
+	name, value string
+	omitEmpty   bool
+}
+
+// createFields lists the members of a CreateEcDatakeyPairResponse.
+func createFields(r *CreateEcDatakeyPairResponse) [7]jsonField {
+	return [7]jsonField{
+		{"key_id", r.KeyID, false},
+		{"key_spec", r.KeySpec, false},
+		{"public_key", r.PublicKey, false},
+		{"private_key_cipher_text", r.PrivateKeyCipherText, false},
+		{"private_key_plain_text", r.PrivateKeyPlainText, true},
+		{"wrapped_private_key", r.WrappedPrivateKey, true},
+		{"ciphertext_recipient", r.CiphertextRecipient, true},
+	}
+}
+
+// decryptFields lists the members of a DecryptDatakeyPairResponse.
+func decryptFields(r *DecryptDatakeyPairResponse) [4]jsonField {
+	return [4]jsonField{
+		{"key_id", r.KeyID, false},
+		{"key_spec", r.KeySpec, false},
+		{"public_key", r.PublicKey, false},
+		{"private_key_plain_text", r.PrivateKeyPlainText, false},
+	}
+}
+
+// jsonBound is the most bytes appendJSONObject writes for fields: an
+// escaped byte takes at most six.
+func jsonBound(fields []jsonField) int {
+	n := 2
+	for _, f := range fields {
+		n += len(f.name) + 4 + 6*len(f.value)
+	}
+	return n
+}
+
+// appendJSONObject appends {"name":"value",...}, skipping empty omitEmpty
+// members.
+func appendJSONObject(dst []byte, fields []jsonField) []byte {
+	dst = append(dst, '{')
+	first := true
+	for _, f := range fields {
+		if f.omitEmpty && f.value == "" {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendJSONString(dst, f.name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, f.value)
+	}
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string escaped as encoding/json
+// escapes it by default: quote and backslash, control characters (\b \f
+// \n \r \t by name), <, > and & for HTML safety, U+2028 and U+2029, and
+// invalid UTF-8 as U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// bodyPool holds the handler's response buffers.
+var bodyPool = &sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledBody bounds the buffers that go back to bodyPool.
+const maxPooledBody = 64 << 10
+
+// withJSONBody encodes fields into a pooled buffer sized so the encoding
+// never moves, passes it to write, and wipes it before it goes back.
+func withJSONBody(fields []jsonField, write func([]byte)) {
+	buf := bodyPool.Get().(*[]byte)
+	if need := jsonBound(fields); cap(*buf) < need {
+		*buf = make([]byte, 0, need)
+	}
+	out := appendJSONObject((*buf)[:0], fields)
+	defer func() {
+		clear(out[:cap(out)])
+		if cap(*buf) <= maxPooledBody {
+			bodyPool.Put(buf)
+		}
+	}()
+	write(out)
+}
