@@ -8,7 +8,20 @@
 // the master key (wrap.MasterKeyWrapper, AAD-bound) and returns the public
 // key plus at most one of: the plaintext private key, the private key
 // wrapped under the caller's key (wrapping_public_key), or encrypted for an
-// attested enclave (recipient). Plaintext buffers are wiped before return.
+// attested enclave (recipient).
+//
+// # Plaintext key material
+//
+// The DER private key and the scalar live in pooled buffers that are wiped
+// before a call returns, on error paths too; the handler writes its JSON
+// body from a buffer it wipes (not json.Marshal, whose pool keeps a copy),
+// and fmt never prints keys or responses. What cannot be wiped is what Go
+// does not let us reach: the response's strings (the base64 plaintext key),
+// the backends' own copies of the scalar (see package curves), and
+// net/http's connection buffers. Built with GOEXPERIMENT=runtimesecret, the
+// operations run inside runtime/secret.Do, so all of those but net/http's
+// buffers are erased once unreachable; TestPlaintextErased scans the process
+// memory to check it (and reports 2-3 copies per key in a default build).
 //
 // NewHandler serves the same over HTTP at Huawei KMS's paths,
 // POST /v1.0/{project_id}/kms/create-ec-datakey-pair and
