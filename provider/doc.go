@@ -12,8 +12,8 @@
 //
 // # Plaintext key material
 //
-// The DER private key and the scalar live in pooled buffers that are wiped
-// before a call returns, on error paths too; the handler writes its JSON
+// The scalar is destroyed and the DER private key lives in a pooled buffer
+// wiped before a call returns, on error paths too; the handler writes its JSON
 // body from a buffer it wipes (not json.Marshal, whose pool keeps a copy),
 // and fmt never prints keys or responses. What cannot be wiped is what Go
 // does not let us reach: the response's strings (the base64 plaintext key),
