@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/internal/memscan"
-	"github.com/ecdkp/ecdkp/internal/race"
 )
 
 // TestBackendCopiesErased generates keys, destroys them, collects the
@@ -19,11 +18,8 @@ import (
 // build the test reports how many the collector left behind. (memscan's
 // own test proves the scan finds a live secret and misses a wiped one.)
 func TestBackendCopiesErased(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc/self/mem")
-	}
-	if race.Enabled {
-		t.Skip("the race detector's shadow memory is too large to scan")
+	if err := memscan.Available(); err != nil {
+		t.Skip(err)
 	}
 	for _, spec := range Specs() {
 		t.Run(string(spec), func(t *testing.T) {

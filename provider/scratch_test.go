@@ -16,7 +16,6 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/internal/memscan"
-	"github.com/ecdkp/ecdkp/internal/race"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
@@ -111,11 +110,8 @@ func TestHandlerBodyWiped(t *testing.T) {
 // GOEXPERIMENT=runtimesecret (the operations then run inside
 // runtime/secret.Do) none may be left; a default build reports the count.
 func TestPlaintextErased(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc/self/mem")
-	}
-	if race.Enabled {
-		t.Skip("the race detector's shadow memory is too large to scan")
+	if err := memscan.Available(); err != nil {
+		t.Skip(err)
 	}
 	f := providertest.NewFixture(t, newKeyring)
 	ctx := context.Background()

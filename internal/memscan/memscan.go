@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/ecdkp/ecdkp/internal/race"
 )
 
 // Masked is a secret held only XOR a random mask.
@@ -56,11 +58,24 @@ func (m Masked) at(data []byte, i int) bool {
 	return true
 }
 
+// Available says why Count cannot run here, or nil: it needs
+// /proc/self/mem (Linux), and the race detector's shadow memory is too
+// large to scan.
+func Available() error {
+	if runtime.GOOS != "linux" {
+		return errors.New("memscan: needs /proc/self/mem (Linux)")
+	}
+	if race.Enabled {
+		return errors.New("memscan: the race detector's shadow memory is too large to scan")
+	}
+	return nil
+}
+
 // Count reads every private writable mapping of this process (heap,
 // stacks, data) and returns how many times the secrets occur in it.
 func Count(secrets []Masked) (int, error) {
-	if runtime.GOOS != "linux" {
-		return 0, errors.New("memscan: needs /proc/self/mem (Linux)")
+	if err := Available(); err != nil {
+		return 0, err
 	}
 	longest := 1
 	for _, s := range secrets {

@@ -8,16 +8,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ecdkp/ecdkp/internal/race"
 )
 
 func TestCountFindsLiveAndNotWiped(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc/self/mem")
-	}
-	if race.Enabled {
-		t.Skip("the race detector's shadow memory is too large to scan")
+	if err := Available(); err != nil {
+		t.Skip(err)
 	}
 	for _, size := range []int{1, 32, 300, 5000} {
 		s := make([]byte, size)
