@@ -43,12 +43,16 @@ func customCallers(t testing.TB) []caller {
 	require.NoError(t, err)
 	out = append(out, caller{wrap.SM2EnvelopedKey, sm2SPKI, sm2Key, []curves.Spec{curves.SM2}})
 
-	for alg, spec := range map[string]curves.Spec{
-		wrap.HPKEP256SHA256AES256GCM: curves.P256,
-		wrap.HPKEP384SHA384AES256GCM: curves.P384,
-		wrap.HPKEP521SHA512AES256GCM: curves.P521,
+	for _, h := range []struct {
+		alg  string
+		spec curves.Spec
+	}{
+		{wrap.HPKEP256SHA256AES256GCM, curves.P256},
+		{wrap.HPKEP384SHA384AES256GCM, curves.P384},
+		{wrap.HPKEP521SHA512AES256GCM, curves.P521},
 	} {
-		c, _ := curves.Lookup(spec)
+		alg := h.alg
+		c, _ := curves.Lookup(h.spec)
 		k, err := c.GenerateKey()
 		require.NoError(t, err)
 		spki, err := encoding.MarshalSPKI(k.PublicKey())

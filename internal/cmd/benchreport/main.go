@@ -144,6 +144,52 @@ func scaling(one, two *result) (med, lo, hi float64) {
 	return med, r[0], r[n-1]
 }
 
+// anySpec reports whether prefix+spec+suffix ran for any spec.
+func anySpec(res map[string]*result, prefix, suffix string) bool {
+	for _, s := range specs {
+		if find(res, prefix+s+suffix) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// envelope is one row of the Envelopes table.
+type envelope struct {
+	name, spec string
+	r, raw     *result
+}
+
+// envelopes pairs each wrap benchmark of package wrap, in run order, with
+// the raw key generation of its data key's curve from the same run.
+func envelopes(res map[string]*result, order []string) []envelope {
+	var rows []envelope
+	for _, key := range order {
+		name, _, _ := strings.Cut(key, "@")
+		var label, spec string
+		switch {
+		case strings.HasPrefix(name, "BenchmarkMasterKeyWrap/"):
+			label, spec = "master key "+strings.TrimPrefix(name, "BenchmarkMasterKeyWrap/"), "ECC_NIST_P256"
+		case strings.HasPrefix(name, "BenchmarkCustomKeyWrap/"):
+			alg, s, ok := strings.Cut(strings.TrimPrefix(name, "BenchmarkCustomKeyWrap/"), "/")
+			if !ok {
+				continue
+			}
+			label, spec = alg, s
+		case name == "BenchmarkRecipientWrapP256":
+			label, spec = "recipient (CMS, RSAES-OAEP-SHA-256)", "ECC_NIST_P256"
+		default:
+			continue
+		}
+		raw := find(res, "BenchmarkRawGenerateKey/"+spec)
+		if raw == nil {
+			continue
+		}
+		rows = append(rows, envelope{label, spec, res[key], raw})
+	}
+	return rows
+}
+
 func us(ns float64) string { return fmt.Sprintf("%.1f µs", ns/1000) }
 
 func verdict(ok bool) string {
@@ -185,30 +231,11 @@ func render(w io.Writer, r io.Reader, machine string, load []byte) {
 		p("Machine: %s\n\n", machine)
 	}
 
-	p("## CreateEcDatakeyPair in process vs raw key generation\n\n")
-	p("Plaintext on, AES_256 master key. Budget: at most 1.25x raw `GenerateKey` and 20 allocations.\n")
-	p("Times and ratio from the paired benchmark (the two alternated call by call, medians over the runs);\n")
-	p("allocations from the call alone.\n\n")
-	p("| spec | raw GenerateKey | CreateEcDatakeyPair | ratio | allocs/op | B/op | budget |\n|---|---|---|---|---|---|---|\n")
-	for _, s := range specs {
-		pr, cr := find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/paired"), find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/create")
-		if pr == nil || cr == nil {
-			continue
-		}
-		ratio := pr.metrics["ratio"]
-		p("| %s | %s | %s | %.2fx | %.0f | %.0f | %s |\n", s, us(pr.metrics["raw-ns/op"]), us(pr.metrics["create-ns/op"]), ratio, cr.allocs, cr.bytes, verdict(ratio <= 1.25 && cr.allocs <= 20))
+	if anySpec(res, "BenchmarkCreateEcDatakeyPair/", "/paired") {
+		inProcess(p, res)
 	}
-
-	p("\n## HTTP handler vs in-process call\n\nhttptest recorder, no network. Budget: the handler adds at most 15 µs.\n")
-	p("Times from the paired benchmark (alternated call by call, medians over the runs).\n\n")
-	p("| spec | in process | handler | added | allocs/op (handler) | budget |\n|---|---|---|---|---|---|\n")
-	for _, s := range specs {
-		pr, h := find(res, "BenchmarkHandler/"+s+"/paired"), find(res, "BenchmarkHandler/"+s+"/handler")
-		if pr == nil || h == nil {
-			continue
-		}
-		added := pr.metrics["added-ns/op"]
-		p("| %s | %s | %s | %s | %.0f | %s |\n", s, us(pr.metrics["inproc-ns/op"]), us(pr.metrics["handler-ns/op"]), us(added), h.allocs, verdict(added <= 15000))
+	if anySpec(res, "BenchmarkHandler/", "/paired") {
+		handlerAdded(p, res)
 	}
 
 	rawOne, rawTwo := at(res, "BenchmarkCreateParallel/raw", 1), at(res, "BenchmarkCreateParallel/raw", 2)
@@ -241,6 +268,15 @@ func render(w io.Writer, r io.Reader, machine string, load []byte) {
 		}
 	}
 
+	if rows := envelopes(res, order); len(rows) > 0 {
+		p("\n## Envelopes\n\nOne Wrap of a PKCS#8 private key (P-256, or SM2 for SM2_ENVELOPED_KEY), vs raw `GenerateKey`\n")
+		p("of that curve in the same `go test` run of package wrap.\n\n")
+		p("| envelope | data key | ns/op | vs raw GenerateKey | allocs/op |\n|---|---|---|---|---|\n")
+		for _, e := range rows {
+			p("| %s | %s | %.0f | %.2fx | %.0f |\n", e.name, e.spec, e.r.ns, e.r.ns/e.raw.ns, e.r.allocs)
+		}
+	}
+
 	if p256 := find(res, "BenchmarkCreateEcDatakeyPair/ECC_NIST_P256/raw"); p256 != nil {
 		p("\n## Encoding\n\nMarshalPKCS8 + MarshalSPKI per spec. Budget: at most 10%% of P-256 key generation and 12 allocations.\n\n")
 		p("| spec | ns/op | share of P-256 GenerateKey | allocs/op | budget |\n|---|---|---|---|---|\n")
@@ -265,4 +301,36 @@ func render(w io.Writer, r io.Reader, machine string, load []byte) {
 		p("Budget: 0 errors, 0 non-2xx, peak RSS under 64 MiB.\n\n```\n%s```\n", load)
 	}
 	p("\n## Raw output\n\n<details><summary>go test -bench output</summary>\n\n```\n%s```\n</details>\n", raw)
+}
+
+// inProcess writes the in-process vs raw GenerateKey table.
+func inProcess(p func(string, ...any), res map[string]*result) {
+	p("## CreateEcDatakeyPair in process vs raw key generation\n\n")
+	p("Plaintext on, AES_256 master key. Budget: at most 1.25x raw `GenerateKey` and 20 allocations.\n")
+	p("Times and ratio from the paired benchmark (the two alternated call by call, medians over the runs);\n")
+	p("allocations from the call alone.\n\n")
+	p("| spec | raw GenerateKey | CreateEcDatakeyPair | ratio | allocs/op | B/op | budget |\n|---|---|---|---|---|---|---|\n")
+	for _, s := range specs {
+		pr, cr := find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/paired"), find(res, "BenchmarkCreateEcDatakeyPair/"+s+"/create")
+		if pr == nil || cr == nil {
+			continue
+		}
+		ratio := pr.metrics["ratio"]
+		p("| %s | %s | %s | %.2fx | %.0f | %.0f | %s |\n", s, us(pr.metrics["raw-ns/op"]), us(pr.metrics["create-ns/op"]), ratio, cr.allocs, cr.bytes, verdict(ratio <= 1.25 && cr.allocs <= 20))
+	}
+}
+
+// handlerAdded writes the handler vs in-process table.
+func handlerAdded(p func(string, ...any), res map[string]*result) {
+	p("\n## HTTP handler vs in-process call\n\nhttptest recorder, no network. Budget: the handler adds at most 15 µs.\n")
+	p("Times from the paired benchmark (alternated call by call, medians over the runs).\n\n")
+	p("| spec | in process | handler | added | allocs/op (handler) | budget |\n|---|---|---|---|---|---|\n")
+	for _, s := range specs {
+		pr, h := find(res, "BenchmarkHandler/"+s+"/paired"), find(res, "BenchmarkHandler/"+s+"/handler")
+		if pr == nil || h == nil {
+			continue
+		}
+		added := pr.metrics["added-ns/op"]
+		p("| %s | %s | %s | %s | %.0f | %s |\n", s, us(pr.metrics["inproc-ns/op"]), us(pr.metrics["handler-ns/op"]), us(added), h.allocs, verdict(added <= 15000))
+	}
 }

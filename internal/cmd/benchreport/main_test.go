@@ -86,3 +86,21 @@ func TestRenderUsesPairedMetrics(t *testing.T) {
 	assert.Contains(t, md, paired, "the raw output is kept")
 	assert.NotContains(t, md, "## Scaling", "no parallel runs, no scaling section")
 }
+
+func TestRenderEnvelopes(t *testing.T) {
+	const wrapRun = `BenchmarkRawGenerateKey/ECC_NIST_P256-2 	  100	     12000 ns/op	     736 B/op	      10 allocs/op
+BenchmarkRawGenerateKey/SM2-2           	  100	     11000 ns/op	     656 B/op	       9 allocs/op
+BenchmarkMasterKeyWrap/AES-256-GCM-2    	  100	       600 ns/op	     240 B/op	       1 allocs/op
+BenchmarkCustomKeyWrap/SM2_ENVELOPED_KEY/SM2-2 	  100	  110000 ns/op	  9000 B/op	     100 allocs/op
+BenchmarkCustomKeyWrap/broken-2         	  100	     1 ns/op
+BenchmarkRecipientWrapP256-2            	  100	     36000 ns/op	  5000 B/op	      40 allocs/op
+`
+	var out strings.Builder
+	render(&out, strings.NewReader(wrapRun), "", nil)
+	md := out.String()
+	assert.Contains(t, md, "| master key AES-256-GCM | ECC_NIST_P256 | 600 | 0.05x | 1 |")
+	assert.Contains(t, md, "| SM2_ENVELOPED_KEY | SM2 | 110000 | 10.00x | 100 |", "the SM2 envelope is compared with SM2 key generation")
+	assert.Contains(t, md, "| recipient (CMS, RSAES-OAEP-SHA-256) | ECC_NIST_P256 | 36000 | 3.00x | 40 |")
+	assert.NotContains(t, md, "| broken", "a name without a data key spec is left out")
+	assert.NotContains(t, md, "## HTTP handler", "no handler runs, no handler section")
+}
