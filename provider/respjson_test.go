@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -23,6 +24,9 @@ var tricky = []string{
 // writes exactly what json.Marshal writes for both responses, for every
 // tricky string in every field, and stays within the bound it reserves.
 func TestResponseJSONMatchesEncodingJSON(t *testing.T) {
+	// A field added to a response must be added to the encoder too.
+	require.Equal(t, 7, reflect.TypeFor[provider.CreateEcDatakeyPairResponse]().NumField())
+	require.Equal(t, 4, reflect.TypeFor[provider.DecryptDatakeyPairResponse]().NumField())
 	for _, s := range tricky {
 		for field := range 7 {
 			var c provider.CreateEcDatakeyPairResponse
