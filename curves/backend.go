@@ -96,9 +96,9 @@ func (c *ecCurve) ECDH(priv *PrivateKey, pub *PublicKey) ([]byte, error) {
 		return nil, fmt.Errorf("curves: %s: ECDH with keys of another curve", c.spec)
 	}
 	var (
-		secret []byte
+		shared []byte
 		err    error
 	)
-	erasing(func() { secret, err = c.b.ecdh(priv.scalar, pub.point) })
-	return secret, err
+	erasing(func() { shared, err = c.b.ecdh(priv.scalar, pub.point) })
+	return shared, err
 }
