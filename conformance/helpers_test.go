@@ -10,7 +10,8 @@ import (
 
 	"github.com/ecdkp/ecdkp/conformance/internal/vectors"
 	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
 // testProjectID is the project_id of the HTTP tests.
@@ -28,13 +29,13 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	kr := keyring.New()
-	aes, err := kr.CreateKey(ctx, provider.AES256)
+	aes, err := kr.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
-	sm4, err := kr.CreateKey(ctx, provider.SM4)
+	sm4, err := kr.CreateKey(ctx, keystore.SM4)
 	require.NoError(t, err)
-	dis, err := kr.CreateKey(ctx, provider.AES256)
+	dis, err := kr.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
-	_, err = kr.SetKeyState(ctx, dis.KeyID, provider.KeyDisabled)
+	_, err = kr.SetKeyState(ctx, dis.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err)
 	p, err := provider.New(kr)
 	require.NoError(t, err)

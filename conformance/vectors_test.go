@@ -21,6 +21,7 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -193,10 +194,10 @@ func TestEnvelopeVectors(t *testing.T) {
 
 		h, err := wrap.ParseMasterHeader(v.Envelope)
 		require.NoError(t, err)
-		assert.Equal(t, v.KeyID, provider.FormatKeyID(h.KeyID))
+		assert.Equal(t, v.KeyID, keystore.FormatKeyID(h.KeyID))
 		assert.Equal(t, v.KeyVersion, h.KeyVersion)
 		assert.Equal(t, []byte(v.Nonce), []byte(v.Envelope[wrap.MasterHeaderSize:wrap.MasterHeaderSize+wrap.MasterNonceSize]))
-		wantAlg, ok := provider.MasterKeySpec(v.Algorithm).Algorithm()
+		wantAlg, ok := keystore.MasterKeySpec(v.Algorithm).Algorithm()
 		require.True(t, ok)
 		assert.Equal(t, wantAlg, h.Algorithm)
 		assert.Equal(t, "EKP1", string(v.Envelope[:4]))

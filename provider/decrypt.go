@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/secret"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -54,7 +54,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if err != nil {
 		return nil, wrapErr(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
-	keyID := FormatKeyID(h.KeyID)
+	keyID := keystore.FormatKeyID(h.KeyID)
 	mk, md, err := p.resolveKey(ctx, keyID)
 	if err != nil {
 		return nil, err
@@ -128,43 +128,4 @@ func specHint(spec string) string {
 		return ""
 	}
 	return " and key_spec " + spec
-}
-
-// FormatKeyID writes a 16-byte UUID in the 8-4-4-4-12 lowercase hex form.
-func FormatKeyID(id [16]byte) string {
-	return fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])
-}
-
-// ParseKeyID reads a key id written by FormatKeyID; ids that are not hex
-// UUIDs cannot name a master key of the envelope and fail.
-func ParseKeyID(s string) ([16]byte, error) {
-	var id [16]byte
-	if !validKeyID(s) {
-		return id, Errorf(FailInvalidKeyID, "key_id is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-	}
-	j := 0
-	for i := 0; i < len(s); i += 2 {
-		if s[i] == '-' {
-			i--
-			continue
-		}
-		hi, ok1 := unhex(s[i])
-		lo, ok2 := unhex(s[i+1])
-		if !ok1 || !ok2 {
-			return id, Errorf(FailKeyNotFound, "key_id %s is not a hex UUID, so no master key has it", s)
-		}
-		id[j] = hi<<4 | lo
-		j++
-	}
-	return id, nil
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 
 	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
 // The README's example: a master key in a memory keyring, a P-256 data key
@@ -13,7 +14,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	kr := keyring.New()
-	mk, _ := kr.CreateKey(ctx, provider.AES256)
+	mk, _ := kr.CreateKey(ctx, keystore.AES256)
 	p, _ := provider.New(kr)
 	resp, err := p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{
 		KeyID: mk.KeyID, KeySpec: "ECC_NIST_P256", AdditionalAuthenticatedData: "order-42",

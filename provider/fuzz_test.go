@@ -19,7 +19,8 @@ import (
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -85,7 +86,7 @@ func fzNewHandler(tb testing.TB) *fzHandler {
 	tb.Helper()
 	ctx := context.Background()
 	kr := keyring.New()
-	md, err := kr.CreateKey(ctx, provider.AES256)
+	md, err := kr.CreateKey(ctx, keystore.AES256)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func (fh *fzHandler) checkCreate(t *testing.T, body, out []byte) {
 	}
 	env := fzB64(t, "private_key_cipher_text", resp.PrivateKeyCipherText)
 	h, err := wrap.ParseMasterHeader(env)
-	if err != nil || provider.FormatKeyID(h.KeyID) != fh.keyID {
+	if err != nil || keystore.FormatKeyID(h.KeyID) != fh.keyID {
 		t.Fatalf("private_key_cipher_text is not an envelope under the master key (err %v)", err)
 	}
 	dec, err := fh.p.DecryptDatakeyPair(context.Background(), &provider.DecryptDatakeyPairRequest{

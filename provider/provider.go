@@ -6,13 +6,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
 // a KeyStore. It is safe for concurrent use; it keeps no global state.
 type Provider struct {
-	keys  KeyStore
+	keys  keystore.KeyStore
 	authz Authorizer
 	seqs  *sequenceCache
 
@@ -36,7 +37,7 @@ func WithAuthorizer(a Authorizer) Option {
 }
 
 // New returns a Provider over keys.
-func New(keys KeyStore, opts ...Option) (*Provider, error) {
+func New(keys keystore.KeyStore, opts ...Option) (*Provider, error) {
 	if keys == nil {
 		return nil, errors.New("provider: nil KeyStore")
 	}
@@ -50,31 +51,31 @@ func New(keys KeyStore, opts ...Option) (*Provider, error) {
 }
 
 // resolveKey looks a master key up and checks it may seal or open data keys.
-func (p *Provider) resolveKey(ctx context.Context, keyID string) (MasterKey, KeyMetadata, error) {
+func (p *Provider) resolveKey(ctx context.Context, keyID string) (keystore.MasterKey, keystore.KeyMetadata, error) {
 	mk, err := p.keys.Key(ctx, keyID)
 	if err != nil {
-		if errors.Is(err, ErrKeyNotFound) {
-			return nil, KeyMetadata{}, wrapErr(FailKeyNotFound, err, "master key %s does not exist", keyID)
+		if errors.Is(err, keystore.ErrKeyNotFound) {
+			return nil, keystore.KeyMetadata{}, wrapErr(FailKeyNotFound, err, "master key %s does not exist", keyID)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, KeyMetadata{}, wrapErr(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
+			return nil, keystore.KeyMetadata{}, wrapErr(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
 		}
-		return nil, KeyMetadata{}, wrapErr(FailInternal, err, "key store failed to resolve master key %s", keyID)
+		return nil, keystore.KeyMetadata{}, wrapErr(FailInternal, err, "key store failed to resolve master key %s", keyID)
 	}
 	md := mk.Metadata()
 	switch md.KeyState {
-	case KeyEnabled:
-	case KeyDisabled:
+	case keystore.KeyEnabled:
+	case keystore.KeyDisabled:
 		return nil, md, Errorf(FailKeyDisabled, "master key %s is disabled", keyID)
-	case KeyPendingDeletion:
+	case keystore.KeyPendingDeletion:
 		return nil, md, Errorf(FailKeyPendingDeletion, "master key %s is pending deletion", keyID)
-	case KeyPendingImport:
+	case keystore.KeyPendingImport:
 		return nil, md, Errorf(FailKeyPendingImport, "master key %s is pending import of its key material", keyID)
 	default:
 		return nil, md, Errorf(FailInternal, "master key %s has unknown state %q", keyID, md.KeyState)
 	}
-	if md.KeyUsage != KeyUsageEncryptDecrypt {
-		return nil, md, Errorf(FailKeyUsage, "master key %s has usage %s, this operation needs %s", keyID, md.KeyUsage, KeyUsageEncryptDecrypt)
+	if md.KeyUsage != keystore.UsageEncryptDecrypt {
+		return nil, md, Errorf(FailKeyUsage, "master key %s has usage %s, this operation needs %s", keyID, md.KeyUsage, keystore.UsageEncryptDecrypt)
 	}
 	if _, ok := md.KeySpec.Algorithm(); !ok {
 		return nil, md, Errorf(FailKeyUsage, "master key %s has spec %s, this operation needs AES_256 or SM4", keyID, md.KeySpec)
@@ -83,12 +84,12 @@ func (p *Provider) resolveKey(ctx context.Context, keyID string) (MasterKey, Key
 }
 
 // authorize runs the Authorizer, when one is set.
-func (p *Provider) authorize(ctx context.Context, action string, md KeyMetadata, conds map[string]string) error {
+func (p *Provider) authorize(ctx context.Context, action string, md keystore.KeyMetadata, conds map[string]string) error {
 	if p.authz == nil {
 		return nil
 	}
-	conds[CondKeyUsage] = md.KeyUsage
-	conds[CondKeyOrigin] = md.Origin
+	conds[CondKeyUsage] = string(md.KeyUsage)
+	conds[CondKeyOrigin] = string(md.Origin)
 	req := &AuthzRequest{Action: action, KeyID: md.KeyID, Caller: CallerFrom(ctx), Conditions: conds}
 	if err := p.authz.Authorize(ctx, req); err != nil {
 		var e *Error

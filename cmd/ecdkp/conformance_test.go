@@ -14,7 +14,8 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
@@ -33,10 +34,10 @@ type cmdFixture struct {
 
 // conformanceFixture is a provider with an enabled and a disabled key.
 func conformanceFixture(t *testing.T) cmdFixture {
-	f := providertest.NewFixture(t, func(testing.TB) provider.KeyManager { return keyring.New() })
-	md, err := f.Store.CreateKey(context.Background(), provider.AES256)
+	f := providertest.NewFixture(t, func(testing.TB) keystore.KeyManager { return keyring.New() })
+	md, err := f.Store.CreateKey(context.Background(), keystore.AES256)
 	require.NoError(t, err)
-	_, err = f.Store.SetKeyState(context.Background(), md.KeyID, provider.KeyDisabled)
+	_, err = f.Store.SetKeyState(context.Background(), md.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err)
 	return cmdFixture{p: f.P, aes: f.AES, disabled: md.KeyID}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 const keysSynopsis = "keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID  [--keystore keyring|pkcs11] [--keyring PATH]"
@@ -27,7 +27,7 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	sf := addStoreFlags(fs)
 	var spec *string
 	if sub == "create" {
-		spec = fs.String("spec", string(provider.AES256), "master key spec: AES_256 or SM4")
+		spec = fs.String("spec", string(keystore.AES256), "master key spec: AES_256 or SM4")
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -47,13 +47,13 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	var out any
 	switch sub {
 	case "create":
-		out, err = kr.CreateKey(ctx, provider.MasterKeySpec(*spec))
+		out, err = kr.CreateKey(ctx, keystore.MasterKeySpec(*spec))
 	case "list":
 		out, err = kr.ListKeys(ctx)
 	case "enable":
-		out, err = kr.SetKeyState(ctx, fs.Arg(0), provider.KeyEnabled)
+		out, err = kr.SetKeyState(ctx, fs.Arg(0), keystore.KeyEnabled)
 	case "disable":
-		out, err = kr.SetKeyState(ctx, fs.Arg(0), provider.KeyDisabled)
+		out, err = kr.SetKeyState(ctx, fs.Arg(0), keystore.KeyDisabled)
 	case "rotate":
 		out, err = kr.RotateKey(ctx, fs.Arg(0))
 	default:

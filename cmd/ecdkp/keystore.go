@@ -4,9 +4,9 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/keyring"
-	"github.com/ecdkp/ecdkp/provider/pkcs11"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11"
 )
 
 // storeFlags are the flags every subcommand takes to choose its master key
@@ -24,7 +24,7 @@ func addStoreFlags(fs *flag.FlagSet) storeFlags {
 
 // store is an open master key store and how to close it.
 type store struct {
-	provider.KeyManager
+	keystore.KeyManager
 	close func() error
 	where string
 }

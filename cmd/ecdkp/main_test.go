@@ -17,6 +17,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 // buildBinary compiles the command once per test binary.
@@ -91,7 +92,7 @@ func TestBinaryLifecycle(t *testing.T) {
 
 	r = runBin(t, bin, env, "keys", "list", "--keyring", kr)
 	require.Equal(t, 0, r.code, r.stderr)
-	var keys []provider.KeyMetadata
+	var keys []keystore.KeyMetadata
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &keys))
 	require.Len(t, keys, 1)
 	assert.Equal(t, created.KeyID, keys[0].KeyID)
@@ -109,7 +110,7 @@ func TestBinaryLifecycle(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	r = runBin(t, bin, env, "keys", "rotate", "--keyring", kr, created.KeyID)
 	require.Equal(t, 0, r.code, r.stderr)
-	var md provider.KeyMetadata
+	var md keystore.KeyMetadata
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
 	assert.Equal(t, uint32(2), md.CurrentVersion)
 	r = runBin(t, bin, env, "decrypt", "--cipher-text", created.PrivateKeyCipherText, "--aad", "ctx", "--keyring", kr)
@@ -118,7 +119,7 @@ func TestBinaryLifecycle(t *testing.T) {
 	r = runBin(t, bin, env, "keys", "create", "--spec", "SM4", "--keyring", kr)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
-	assert.Equal(t, provider.SM4, md.KeySpec)
+	assert.Equal(t, keystore.SM4, md.KeySpec)
 	r = runBin(t, bin, env, "create", "--key-spec", "ECC_SECG_P256K1", "--key-id", md.KeyID, "--with-plain-text=false", "--keyring", kr)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotContains(t, r.stdout, "private_key_plain_text")

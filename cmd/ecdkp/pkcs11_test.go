@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 // softHSMEnv makes a SoftHSM2 token in a temp dir and returns the
@@ -48,9 +49,9 @@ func TestBinaryPKCS11(t *testing.T) {
 	bin := buildBinary(t)
 	r := runBin(t, bin, env, "keys", "create", "--keystore", "pkcs11")
 	require.Equal(t, 0, r.code, r.stderr)
-	var md provider.KeyMetadata
+	var md keystore.KeyMetadata
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
-	assert.Equal(t, provider.OriginHSM, md.Origin)
+	assert.Equal(t, keystore.OriginHSM, md.Origin)
 
 	r = runBin(t, bin, env, "create", "--keystore", "pkcs11", "--key-id", md.KeyID, "--key-spec", "ECC_NIST_P256", "--aad", "x")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 // keySpecFromWire builds an SDK key_spec the SDK's enum does not offer,
@@ -100,9 +101,9 @@ func TestErrorsSurfaceInSDK(t *testing.T) {
 		{
 			name: "disabled master key",
 			body: func(t *testing.T, s *server) *model.CreateEcDatakeyPairRequestBody {
-				md, err := s.kr.CreateKey(t.Context(), provider.AES256)
+				md, err := s.kr.CreateKey(t.Context(), keystore.AES256)
 				require.NoError(t, err)
-				_, err = s.kr.SetKeyState(t.Context(), md.KeyID, provider.KeyDisabled)
+				_, err = s.kr.SetKeyState(t.Context(), md.KeyID, keystore.KeyDisabled)
 				require.NoError(t, err)
 				return &model.CreateEcDatakeyPairRequestBody{KeyId: md.KeyID, KeySpec: p256}
 			},

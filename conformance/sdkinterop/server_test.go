@@ -16,7 +16,8 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
 // Credentials and ids of the tests. The project id is 32 hex characters, as
@@ -55,7 +56,7 @@ type server struct {
 func newServer(t *testing.T) *server {
 	t.Helper()
 	kr := keyring.New()
-	md, err := kr.CreateKey(t.Context(), provider.AES256)
+	md, err := kr.CreateKey(t.Context(), keystore.AES256)
 	require.NoError(t, err)
 	p, err := provider.New(kr)
 	require.NoError(t, err)

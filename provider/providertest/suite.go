@@ -20,13 +20,14 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // NewStore returns a fresh, empty key store for one test.
-type NewStore func(t testing.TB) provider.KeyManager
+type NewStore func(t testing.TB) keystore.KeyManager
 
 // Run runs the suite against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
@@ -38,15 +39,15 @@ type Options struct {
 	// SkipSM4 is for stores that cannot hold SM4 master keys (SoftHSM2):
 	// fixtures then make only the AES_256 key.
 	SkipSM4 bool
-	// Origin is the kms:KeyOrigin the store reports; provider.OriginKMS
+	// Origin is the kms:KeyOrigin the store reports; keystore.OriginKMS
 	// when empty.
-	Origin string
+	Origin keystore.Origin
 }
 
 // RunWith runs the suite with options.
 func RunWith(t *testing.T, newStore NewStore, o Options) {
 	if o.Origin == "" {
-		o.Origin = provider.OriginKMS
+		o.Origin = keystore.OriginKMS
 	}
 	s := &suite{ns: newStore, o: o}
 	t.Run("CreateDecryptMatrix", s.testCreateDecryptMatrix)
@@ -69,7 +70,7 @@ func (s *suite) fixture(t testing.TB, opts ...provider.Option) *Fixture {
 // Fixture is a provider over a fresh store with one AES_256 and (unless
 // Options.SkipSM4) one SM4 master key.
 type Fixture struct {
-	Store    provider.KeyManager
+	Store    keystore.KeyManager
 	P        *provider.Provider
 	AES, SM4 string
 }
@@ -84,11 +85,11 @@ func NewFixtureWith(t testing.TB, newStore NewStore, o Options, opts ...provider
 	t.Helper()
 	ctx := context.Background()
 	kr := newStore(t)
-	a, err := kr.CreateKey(ctx, provider.AES256)
+	a, err := kr.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	f := &Fixture{Store: kr, AES: a.KeyID}
 	if !o.SkipSM4 {
-		s, err := kr.CreateKey(ctx, provider.SM4)
+		s, err := kr.CreateKey(ctx, keystore.SM4)
 		require.NoError(t, err)
 		f.SM4 = s.KeyID
 	}
@@ -182,16 +183,16 @@ func fmtBool(b *bool) string {
 
 // fakeKey lets a test give a master key any metadata.
 type fakeKey struct {
-	provider.MasterKey
-	md provider.KeyMetadata
+	keystore.MasterKey
+	md keystore.KeyMetadata
 }
 
-func (k fakeKey) Metadata() provider.KeyMetadata { return k.md }
+func (k fakeKey) Metadata() keystore.KeyMetadata { return k.md }
 
-// storeFunc adapts a function to provider.KeyStore.
-type storeFunc func(ctx context.Context, id string) (provider.MasterKey, error)
+// storeFunc adapts a function to keystore.KeyStore.
+type storeFunc func(ctx context.Context, id string) (keystore.MasterKey, error)
 
-func (f storeFunc) Key(ctx context.Context, id string) (provider.MasterKey, error) { return f(ctx, id) }
+func (f storeFunc) Key(ctx context.Context, id string) (keystore.MasterKey, error) { return f(ctx, id) }
 
 // testFailureTable produces every failure of the operation and checks its
 // code and status against the table.
@@ -209,26 +210,26 @@ func (s *suite) testFailureTable(t *testing.T) {
 	// Keys in each state, and a key whose usage or spec is wrong.
 	base, err := f.Store.Key(ctx, f.AES)
 	require.NoError(t, err)
-	withMD := func(mut func(*provider.KeyMetadata)) provider.KeyStore {
-		return storeFunc(func(ctx context.Context, id string) (provider.MasterKey, error) {
+	withMD := func(mut func(*keystore.KeyMetadata)) keystore.KeyStore {
+		return storeFunc(func(ctx context.Context, id string) (keystore.MasterKey, error) {
 			md := base.Metadata()
 			mut(&md)
 			return fakeKey{base, md}, nil
 		})
 	}
-	stores := map[string]provider.KeyStore{
-		"usage":      withMD(func(m *provider.KeyMetadata) { m.KeyUsage = "SIGN_VERIFY" }),
-		"keyspec":    withMD(func(m *provider.KeyMetadata) { m.KeySpec = "RSA_2048" }),
-		"storefails": storeFunc(func(context.Context, string) (provider.MasterKey, error) { return nil, errors.New("disk on fire") }),
+	stores := map[string]keystore.KeyStore{
+		"usage":      withMD(func(m *keystore.KeyMetadata) { m.KeyUsage = "SIGN_VERIFY" }),
+		"keyspec":    withMD(func(m *keystore.KeyMetadata) { m.KeySpec = "RSA_2048" }),
+		"storefails": storeFunc(func(context.Context, string) (keystore.MasterKey, error) { return nil, errors.New("disk on fire") }),
 	}
 	// Real keys of the store in each state; the disabled one first sealed
 	// an envelope so decrypting with a disabled key can be tried.
-	inState := map[provider.KeyState]string{}
+	inState := map[keystore.KeyState]string{}
 	var disabledEnvelope []byte
-	for _, st := range []provider.KeyState{provider.KeyDisabled, provider.KeyPendingDeletion, provider.KeyPendingImport} {
-		md, err := f.Store.CreateKey(ctx, provider.AES256)
+	for _, st := range []keystore.KeyState{keystore.KeyDisabled, keystore.KeyPendingDeletion, keystore.KeyPendingImport} {
+		md, err := f.Store.CreateKey(ctx, keystore.AES256)
 		require.NoError(t, err)
-		if st == provider.KeyDisabled {
+		if st == keystore.KeyDisabled {
 			r, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: md.KeyID, KeySpec: "SM2", AdditionalAuthenticatedData: "a"})
 			require.NoError(t, err)
 			disabledEnvelope = b64(t, r.PrivateKeyCipherText)
@@ -299,9 +300,9 @@ func (s *suite) testFailureTable(t *testing.T) {
 			r.Recipient = &provider.Recipient{AttestationDocument: "AAAA", KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256"}
 		})), provider.FailInvalidParameter, "mutually exclusive"},
 		{"key not found", create(f.P, ctx, cr(func(r *provider.CreateEcDatakeyPairRequest) { r.KeyID = missingKey })), provider.FailKeyNotFound, missingKey},
-		{"key disabled", create(f.P, ctx, withKey(inState[provider.KeyDisabled])), provider.FailKeyDisabled, "disabled"},
-		{"key pending deletion", create(f.P, ctx, withKey(inState[provider.KeyPendingDeletion])), provider.FailKeyPendingDeletion, "deletion"},
-		{"key pending import", create(f.P, ctx, withKey(inState[provider.KeyPendingImport])), provider.FailKeyPendingImport, "import"},
+		{"key disabled", create(f.P, ctx, withKey(inState[keystore.KeyDisabled])), provider.FailKeyDisabled, "disabled"},
+		{"key pending deletion", create(f.P, ctx, withKey(inState[keystore.KeyPendingDeletion])), provider.FailKeyPendingDeletion, "deletion"},
+		{"key pending import", create(f.P, ctx, withKey(inState[keystore.KeyPendingImport])), provider.FailKeyPendingImport, "import"},
 		{"key usage", create(pFor("usage"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyUsage, "SIGN_VERIFY"},
 		{"master key spec", create(pFor("keyspec"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailKeyUsage, "RSA_2048"},
 		{"store fails", create(pFor("storefails"), ctx, cr(func(*provider.CreateEcDatakeyPairRequest) {})), provider.FailInternal, "key store"},
@@ -404,7 +405,7 @@ func (s *suite) testAuthorizer(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		provider.CondKeySpec:                  "ECC_NIST_P384",
 		provider.CondKeyUsage:                 "ENCRYPT_DECRYPT",
-		provider.CondKeyOrigin:                s.o.Origin,
+		provider.CondKeyOrigin:                string(s.o.Origin),
 		provider.CondEncryptionContext:        "ctx",
 		provider.CondEncryptionContextPresent: "true",
 	}, seen[0].Conditions)

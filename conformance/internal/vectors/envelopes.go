@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -27,13 +28,13 @@ func fixedMasterKey(spec string, size int) masterKeyDef {
 	return masterKeyDef{
 		spec:     spec,
 		material: sha256Label("ecdkp/conformance/master-key/" + spec)[:size],
-		keyID:    provider.FormatKeyID(id),
+		keyID:    keystore.FormatKeyID(id),
 	}
 }
 
 var (
-	aesMasterKey = fixedMasterKey(string(provider.AES256), 32)
-	sm4MasterKey = fixedMasterKey(string(provider.SM4), 16)
+	aesMasterKey = fixedMasterKey(string(keystore.AES256), 32)
+	sm4MasterKey = fixedMasterKey(string(keystore.SM4), 16)
 )
 
 // envelopeInput is one envelope vector before sealing.

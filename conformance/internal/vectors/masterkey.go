@@ -3,7 +3,7 @@ package vectors
 import (
 	"fmt"
 
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -19,11 +19,11 @@ type MasterKey struct {
 // NewMasterKey builds the master key of spec ("AES_256" or "SM4") with the
 // given material, id (8-4-4-4-12 lower-case hex) and single version.
 func NewMasterKey(spec string, material []byte, keyID string, version uint32) (*MasterKey, error) {
-	alg, ok := provider.MasterKeySpec(spec).Algorithm()
+	alg, ok := keystore.MasterKeySpec(spec).Algorithm()
 	if !ok {
 		return nil, fmt.Errorf("vectors: unknown master key spec %q", spec)
 	}
-	id, err := provider.ParseKeyID(keyID)
+	id, err := keystore.ParseKeyID(keyID)
 	if err != nil {
 		return nil, fmt.Errorf("vectors: master key id: %w", err)
 	}

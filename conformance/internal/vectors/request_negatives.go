@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -67,13 +68,13 @@ func genRequestNegatives(ks *keySet, envs []Envelope) ([]RequestNegative, error)
 	aad1024 := strings.Repeat("a", provider.MaxAADLen+1)
 
 	// A well-formed envelope naming MissingKeyID.
-	missingID, err := provider.ParseKeyID(MissingKeyID)
+	missingID, err := keystore.ParseKeyID(MissingKeyID)
 	if err != nil {
 		return nil, err
 	}
 	var aesP256 []byte
 	for _, e := range envs {
-		if e.Algorithm == string(provider.AES256) && e.KeySpec == p256 {
+		if e.Algorithm == string(keystore.AES256) && e.KeySpec == p256 {
 			aesP256 = clone(e.Envelope)
 			break
 		}

@@ -1,5 +1,5 @@
-// Package keyring is ecdkp's embedded master key store: a provider.KeyStore
-// (and provider.KeyManager) held in memory, optionally persisted to a JSON
+// Package keyring is ecdkp's embedded master key store: a keystore.KeyStore
+// (and keystore.KeyManager) held in memory, optionally persisted to a JSON
 // keyring file.
 //
 // New returns a memory-only keyring for tests and embedding. Open backs it

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
@@ -16,11 +16,11 @@ import (
 // only; this store reports origin "hsm".
 func TestProviderSuite(t *testing.T) {
 	probe := newStore(t)
-	_, err := probe.CreateKey(t.Context(), provider.SM4)
-	opts := providertest.Options{Origin: provider.OriginHSM}
+	_, err := probe.CreateKey(t.Context(), keystore.SM4)
+	opts := providertest.Options{Origin: keystore.OriginHSM}
 	if err != nil {
 		require.ErrorIs(t, err, ErrUnsupportedSpec)
 		opts.SkipSM4 = true
 	}
-	providertest.RunWith(t, func(t testing.TB) provider.KeyManager { return newStore(t) }, opts)
+	providertest.RunWith(t, func(t testing.TB) keystore.KeyManager { return newStore(t) }, opts)
 }

@@ -9,9 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	p11 "github.com/miekg/pkcs11"
-
-	"github.com/ecdkp/ecdkp/provider"
 )
 
 // The token layout; doc.go describes it.
@@ -36,7 +35,7 @@ type metaDoc struct {
 	Revision uint64 `json:"revision"`
 	// Serial orders keys by creation for ListKeys.
 	Serial uint64 `json:"serial"`
-	provider.KeyMetadata
+	keystore.KeyMetadata
 }
 
 // secretKeyTemplate is the C_GenerateKey template of one key version.
@@ -187,15 +186,15 @@ func parseMeta(label string, value []byte) (loadedMeta, error) {
 		return m, fmt.Errorf("%w: metadata object %q has data after its JSON value", ErrCorruptObject, label)
 	}
 	d := &m.doc
-	id, err := provider.ParseKeyID(d.KeyID)
+	id, err := keystore.ParseKeyID(d.KeyID)
 	switch {
 	case d.Format != metaFormat:
 		return m, fmt.Errorf("%w: metadata object %q has format %q, want %q", ErrCorruptObject, label, d.Format, metaFormat)
 	case err != nil || d.KeyID != keyID:
 		return m, fmt.Errorf("%w: metadata object %q names key id %q", ErrCorruptObject, label, d.KeyID)
-	case d.KeySpec != provider.AES256:
-		return m, fmt.Errorf("%w: metadata object %q has key spec %q; this store holds %s keys only", ErrCorruptObject, label, d.KeySpec, provider.AES256)
-	case d.KeyUsage != provider.KeyUsageEncryptDecrypt:
+	case d.KeySpec != keystore.AES256:
+		return m, fmt.Errorf("%w: metadata object %q has key spec %q; this store holds %s keys only", ErrCorruptObject, label, d.KeySpec, keystore.AES256)
+	case d.KeyUsage != keystore.UsageEncryptDecrypt:
 		return m, fmt.Errorf("%w: metadata object %q has key usage %q", ErrCorruptObject, label, d.KeyUsage)
 	case !d.KeyState.Valid():
 		return m, fmt.Errorf("%w: metadata object %q has unknown key state %q", ErrCorruptObject, label, d.KeyState)

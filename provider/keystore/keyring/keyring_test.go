@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/curves"
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 	"github.com/ecdkp/ecdkp/wrap"
 )
@@ -22,13 +22,13 @@ import (
 var fastArgon = WithArgon2(Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
 
 func TestSuiteMemory(t *testing.T) {
-	providertest.Run(t, func(testing.TB) provider.KeyManager { return New() })
+	providertest.Run(t, func(testing.TB) keystore.KeyManager { return New() })
 }
 
 // TestSuiteFile runs the provider suite over a passphrase-sealed file, so
 // every state change and rotation goes through a save.
 func TestSuiteFile(t *testing.T) {
-	providertest.Run(t, func(t testing.TB) provider.KeyManager {
+	providertest.Run(t, func(t testing.TB) keystore.KeyManager {
 		r, err := Open(filepath.Join(t.TempDir(), "keyring.json"), WithPassphrase("pw"), fastArgon)
 		require.NoError(t, err)
 		return r
@@ -45,7 +45,7 @@ func TestDefaultKeyCreatedOnFirstUse(t *testing.T) {
 
 	md, err := r.DefaultKey(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, provider.AES256, md.KeySpec)
+	assert.Equal(t, keystore.AES256, md.KeySpec)
 	assert.True(t, md.Default)
 	again, err := r.DefaultKey(ctx)
 	require.NoError(t, err)
@@ -71,13 +71,13 @@ func TestPersistence(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "keyring.json")
 			r, err := Open(path, WithPassphrase(pass), fastArgon)
 			require.NoError(t, err)
-			a, err := r.CreateKey(ctx, provider.AES256)
+			a, err := r.CreateKey(ctx, keystore.AES256)
 			require.NoError(t, err)
-			s, err := r.CreateKey(ctx, provider.SM4)
+			s, err := r.CreateKey(ctx, keystore.SM4)
 			require.NoError(t, err)
 			_, err = r.RotateKey(ctx, s.KeyID)
 			require.NoError(t, err)
-			_, err = r.SetKeyState(ctx, a.KeyID, provider.KeyDisabled)
+			_, err = r.SetKeyState(ctx, a.KeyID, keystore.KeyDisabled)
 			require.NoError(t, err)
 			mk, err := r.Key(ctx, s.KeyID)
 			require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestPersistence(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, list, 2)
 			assert.Equal(t, a.KeyID, list[0].KeyID)
-			assert.Equal(t, provider.KeyDisabled, list[0].KeyState)
+			assert.Equal(t, keystore.KeyDisabled, list[0].KeyState)
 			assert.True(t, list[0].Default)
 			assert.Equal(t, uint32(2), list[1].CurrentVersion)
 			mk2, err := r2.Key(ctx, s.KeyID)
@@ -164,11 +164,11 @@ func TestCrashSafety(t *testing.T) {
 
 	writeHook = func(tmp string) error { return errors.New("power cut") }
 	defer func() { writeHook = nil }()
-	_, err = r.CreateKey(ctx, provider.SM4)
+	_, err = r.CreateKey(ctx, keystore.SM4)
 	require.ErrorContains(t, err, "power cut")
 	_, err = r.RotateKey(ctx, md.KeyID)
 	require.Error(t, err)
-	_, err = r.SetKeyState(ctx, md.KeyID, provider.KeyDisabled)
+	_, err = r.SetKeyState(ctx, md.KeyID, keystore.KeyDisabled)
 	require.Error(t, err)
 	writeHook = nil
 
@@ -181,7 +181,7 @@ func TestCrashSafety(t *testing.T) {
 	list, err := r.ListKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1, "memory rolled back with the file")
-	assert.Equal(t, provider.KeyEnabled, list[0].KeyState)
+	assert.Equal(t, keystore.KeyEnabled, list[0].KeyState)
 	assert.Equal(t, uint32(1), list[0].CurrentVersion)
 }
 
@@ -209,11 +209,11 @@ func TestManagementErrors(t *testing.T) {
 	r := New()
 	_, err := r.CreateKey(ctx, "RSA_2048")
 	assert.Error(t, err)
-	_, err = r.SetKeyState(ctx, "00000000-0000-4000-8000-000000000000", provider.KeyDisabled)
-	assert.ErrorIs(t, err, provider.ErrKeyNotFound)
+	_, err = r.SetKeyState(ctx, "00000000-0000-4000-8000-000000000000", keystore.KeyDisabled)
+	assert.ErrorIs(t, err, keystore.ErrKeyNotFound)
 	_, err = r.RotateKey(ctx, "00000000-0000-4000-8000-000000000000")
-	assert.ErrorIs(t, err, provider.ErrKeyNotFound)
-	md, err := r.CreateKey(ctx, provider.AES256)
+	assert.ErrorIs(t, err, keystore.ErrKeyNotFound)
+	md, err := r.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	_, err = r.SetKeyState(ctx, md.KeyID, "Zombie")
 	assert.Error(t, err)
@@ -227,7 +227,7 @@ func TestManagementErrors(t *testing.T) {
 
 func TestMasterKeyRedacted(t *testing.T) {
 	r := New()
-	md, err := r.CreateKey(context.Background(), provider.AES256)
+	md, err := r.CreateKey(context.Background(), keystore.AES256)
 	require.NoError(t, err)
 	mk, err := r.Key(context.Background(), md.KeyID)
 	require.NoError(t, err)

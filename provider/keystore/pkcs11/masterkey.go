@@ -7,14 +7,14 @@ import (
 
 	p11 "github.com/miekg/pkcs11"
 
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // masterKey is an immutable snapshot of one key: changes replace it, so
 // Key hands it out without copying or locking.
 type masterKey struct {
-	md       provider.KeyMetadata
+	md       keystore.KeyMetadata
 	id       [16]byte
 	serial   uint64
 	revision uint64
@@ -27,7 +27,7 @@ type masterKey struct {
 func (k *masterKey) ID() [16]byte                   { return k.id }
 func (k *masterKey) Algorithm() wrap.Algorithm      { return wrap.AES256GCM }
 func (k *masterKey) CurrentVersion() uint32         { return k.md.CurrentVersion }
-func (k *masterKey) Metadata() provider.KeyMetadata { return k.md }
+func (k *masterKey) Metadata() keystore.KeyMetadata { return k.md }
 
 // Version implements wrap.MasterKey.
 func (k *masterKey) Version(v uint32) (wrap.KeyCipher, error) {
@@ -66,4 +66,4 @@ func (k *masterKey) addVersion(pl *pool, v uint32, h p11.ObjectHandle, err error
 	k.errs = append(k.errs, nil)
 }
 
-var _ provider.MasterKey = (*masterKey)(nil)
+var _ keystore.MasterKey = (*masterKey)(nil)

@@ -8,7 +8,8 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/keyring"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
 // BenchmarkCreateEcDatakeyPairP256 compares the in-process call (plaintext
@@ -19,15 +20,15 @@ func BenchmarkCreateEcDatakeyPairP256(b *testing.B) {
 	ctx := context.Background()
 	stores := []struct {
 		name string
-		make func(b *testing.B) provider.KeyManager
+		make func(b *testing.B) keystore.KeyManager
 	}{
-		{"keyring", func(*testing.B) provider.KeyManager { return keyring.New() }},
-		{"pkcs11", func(b *testing.B) provider.KeyManager { return newStore(b) }},
+		{"keyring", func(*testing.B) keystore.KeyManager { return keyring.New() }},
+		{"pkcs11", func(b *testing.B) keystore.KeyManager { return newStore(b) }},
 	}
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
 			store := st.make(b)
-			md, err := store.CreateKey(ctx, provider.AES256)
+			md, err := store.CreateKey(ctx, keystore.AES256)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -5,19 +5,17 @@ package pkcs11
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	p11 "github.com/miekg/pkcs11"
-
-	"github.com/ecdkp/ecdkp/provider"
 )
 
 // Store is a master key store on a PKCS#11 token, safe for concurrent use.
-// It implements provider.KeyManager.
+// It implements keystore.KeyManager.
 type Store struct {
 	mod   *module
 	slot  uint
@@ -121,7 +119,7 @@ func (s *Store) load() error {
 		}
 		for id, m := range best {
 			k := &masterKey{md: m.doc.KeyMetadata, id: m.id, serial: m.doc.Serial, revision: m.doc.Revision}
-			k.md.Origin = provider.OriginHSM
+			k.md.Origin = keystore.OriginHSM
 			for v := uint32(1); v <= k.md.CurrentVersion; v++ {
 				h, err := findVersion(s.mod.ctx, sh, k.id, id, v)
 				if code, ok := returnCode(err); ok && !isObjectProblem(code) {
@@ -160,8 +158,8 @@ func isObjectProblem(code uint) bool {
 	return false
 }
 
-// Key implements provider.KeyStore.
-func (s *Store) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
+// Key implements keystore.KeyStore.
+func (s *Store) Key(_ context.Context, keyID string) (keystore.MasterKey, error) {
 	s.mu.RLock()
 	k, ok := s.keys[keyID]
 	closed := s.closed
@@ -170,33 +168,33 @@ func (s *Store) Key(_ context.Context, keyID string) (provider.MasterKey, error)
 	case closed:
 		return nil, ErrClosed
 	case !ok:
-		return nil, fmt.Errorf("pkcs11: %w: %s is not on token %q", provider.ErrKeyNotFound, keyID, s.label)
+		return nil, fmt.Errorf("pkcs11: %w: %s is not on token %q", keystore.ErrKeyNotFound, keyID, s.label)
 	}
 	return k, nil
 }
 
-// CreateKey implements provider.KeyManager: an AES_256 key generated in
+// CreateKey implements keystore.KeyManager: an AES_256 key generated in
 // the token. SM4 fails with ErrUnsupportedSpec.
-func (s *Store) CreateKey(ctx context.Context, spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+func (s *Store) CreateKey(ctx context.Context, spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
 	if err := checkSpec(spec, s.label); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usableLocked(ctx); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	return s.createLocked(ctx)
 }
 
-func checkSpec(spec provider.MasterKeySpec, label string) error {
+func checkSpec(spec keystore.MasterKeySpec, label string) error {
 	switch spec {
-	case provider.AES256:
+	case keystore.AES256:
 		return nil
-	case provider.SM4:
-		return fmt.Errorf("%w: SM4 is not supported by token %q: PKCS#11 defines no CKM_SM4 mechanisms (vendors use private codes and SoftHSM2 has none), so this store holds %s master keys only", ErrUnsupportedSpec, label, provider.AES256)
+	case keystore.SM4:
+		return fmt.Errorf("%w: SM4 is not supported by token %q: PKCS#11 defines no CKM_SM4 mechanisms (vendors use private codes and SoftHSM2 has none), so this store holds %s master keys only", ErrUnsupportedSpec, label, keystore.AES256)
 	}
-	return fmt.Errorf("%w: %q is not %s", ErrUnsupportedSpec, spec, provider.AES256)
+	return fmt.Errorf("%w: %q is not %s", ErrUnsupportedSpec, spec, keystore.AES256)
 }
 
 func (s *Store) usableLocked(ctx context.Context) error {
@@ -206,24 +204,19 @@ func (s *Store) usableLocked(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (s *Store) createLocked(ctx context.Context) (provider.KeyMetadata, error) {
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return provider.KeyMetadata{}, err
-	}
-	id[6] = id[6]&0x0f | 0x40 // UUID version 4
-	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
-	keyID := provider.FormatKeyID(id)
+func (s *Store) createLocked(ctx context.Context) (keystore.KeyMetadata, error) {
+	id := keystore.NewKeyID()
+	keyID := keystore.FormatKeyID(id)
 	k := &masterKey{
 		id:       id,
 		serial:   s.nextSerial,
 		revision: 1,
-		md: provider.KeyMetadata{
+		md: keystore.KeyMetadata{
 			KeyID:          keyID,
-			KeySpec:        provider.AES256,
-			KeyUsage:       provider.KeyUsageEncryptDecrypt,
-			KeyState:       provider.KeyEnabled,
-			Origin:         provider.OriginHSM,
+			KeySpec:        keystore.AES256,
+			KeyUsage:       keystore.UsageEncryptDecrypt,
+			KeyState:       keystore.KeyEnabled,
+			Origin:         keystore.OriginHSM,
 			CreationDate:   s.now().UTC().Truncate(time.Second),
 			CurrentVersion: 1,
 			Default:        s.defaultID == "",
@@ -242,7 +235,7 @@ func (s *Store) createLocked(ctx context.Context) (provider.KeyMetadata, error) 
 		return nil
 	})
 	if err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	s.keys[keyID] = k
 	s.order = append(s.order, keyID)
@@ -253,24 +246,24 @@ func (s *Store) createLocked(ctx context.Context) (provider.KeyMetadata, error) 
 	return k.md, nil
 }
 
-// ListKeys implements provider.KeyManager, in creation order.
-func (s *Store) ListKeys(context.Context) ([]provider.KeyMetadata, error) {
+// ListKeys implements keystore.KeyManager, in creation order.
+func (s *Store) ListKeys(context.Context) ([]keystore.KeyMetadata, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
-	out := make([]provider.KeyMetadata, 0, len(s.order))
+	out := make([]keystore.KeyMetadata, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.keys[id].md)
 	}
 	return out, nil
 }
 
-// SetKeyState implements provider.KeyManager.
-func (s *Store) SetKeyState(ctx context.Context, keyID string, state provider.KeyState) (provider.KeyMetadata, error) {
+// SetKeyState implements keystore.KeyManager.
+func (s *Store) SetKeyState(ctx context.Context, keyID string, state keystore.KeyState) (keystore.KeyMetadata, error) {
 	if !state.Valid() {
-		return provider.KeyMetadata{}, fmt.Errorf("pkcs11: unknown key state %q", state)
+		return keystore.KeyMetadata{}, fmt.Errorf("pkcs11: unknown key state %q", state)
 	}
 	return s.update(ctx, keyID, func(sh p11.SessionHandle, n *masterKey) (func(), error) {
 		n.md.KeyState = state
@@ -278,10 +271,10 @@ func (s *Store) SetKeyState(ctx context.Context, keyID string, state provider.Ke
 	})
 }
 
-// RotateKey implements provider.KeyManager: a new AES-256 version is
+// RotateKey implements keystore.KeyManager: a new AES-256 version is
 // generated in the token; older versions stay and keep opening their
 // envelopes.
-func (s *Store) RotateKey(ctx context.Context, keyID string) (provider.KeyMetadata, error) {
+func (s *Store) RotateKey(ctx context.Context, keyID string) (keystore.KeyMetadata, error) {
 	return s.update(ctx, keyID, func(sh p11.SessionHandle, n *masterKey) (func(), error) {
 		v := n.md.CurrentVersion + 1
 		kh, err := generateVersion(s.mod.ctx, sh, n.id, keyID, v)
@@ -294,19 +287,19 @@ func (s *Store) RotateKey(ctx context.Context, keyID string) (provider.KeyMetada
 	})
 }
 
-// DefaultKey implements provider.KeyManager: the first key created, made
+// DefaultKey implements keystore.KeyManager: the first key created, made
 // (AES_256) when the token holds none.
-func (s *Store) DefaultKey(ctx context.Context) (provider.KeyMetadata, error) {
+func (s *Store) DefaultKey(ctx context.Context) (keystore.KeyMetadata, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return provider.KeyMetadata{}, ErrClosed
+		return keystore.KeyMetadata{}, ErrClosed
 	}
 	if s.defaultID != "" {
 		return s.keys[s.defaultID].md, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	return s.createLocked(ctx)
 }
@@ -314,15 +307,15 @@ func (s *Store) DefaultKey(ctx context.Context) (provider.KeyMetadata, error) {
 // update changes a copy of a key with f, writes its metadata as a new
 // revision, destroys the older metadata objects and swaps the copy in.
 // When writing fails, f's undo runs and the key is left as it was.
-func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHandle, *masterKey) (undo func(), err error)) (provider.KeyMetadata, error) {
+func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHandle, *masterKey) (undo func(), err error)) (keystore.KeyMetadata, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usableLocked(ctx); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	k, ok := s.keys[keyID]
 	if !ok {
-		return provider.KeyMetadata{}, fmt.Errorf("pkcs11: %w: %s is not on token %q", provider.ErrKeyNotFound, keyID, s.label)
+		return keystore.KeyMetadata{}, fmt.Errorf("pkcs11: %w: %s is not on token %q", keystore.ErrKeyNotFound, keyID, s.label)
 	}
 	n := k.clone()
 	n.revision++
@@ -354,10 +347,10 @@ func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHand
 		return nil
 	})
 	if err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	s.keys[keyID] = n
 	return n.md, nil
 }
 
-var _ provider.KeyManager = (*Store)(nil)
+var _ keystore.KeyManager = (*Store)(nil)

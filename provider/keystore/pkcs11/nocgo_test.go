@@ -6,9 +6,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/stretchr/testify/assert"
-
-	"github.com/ecdkp/ecdkp/provider"
 )
 
 // TestOpenNeedsCgo: without cgo the package builds and Open says why it
@@ -19,6 +18,6 @@ func TestOpenNeedsCgo(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNeedsCgo)
 	assert.Contains(t, err.Error(), "CGO_ENABLED=1")
 	var st *Store
-	_, err = st.CreateKey(context.Background(), provider.AES256)
+	_, err = st.CreateKey(context.Background(), keystore.AES256)
 	assert.ErrorIs(t, err, ErrNeedsCgo)
 }

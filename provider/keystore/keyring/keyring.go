@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -44,7 +44,7 @@ func (r *Keyring) publish() {
 // masterKey is an immutable snapshot of one key: mutations replace it, so
 // Key hands it out without copying or locking.
 type masterKey struct {
-	md       provider.KeyMetadata
+	md       keystore.KeyMetadata
 	id       [16]byte
 	alg      wrap.Algorithm
 	material [][]byte // by version-1
@@ -54,7 +54,7 @@ type masterKey struct {
 func (k *masterKey) ID() [16]byte                   { return k.id }
 func (k *masterKey) Algorithm() wrap.Algorithm      { return k.alg }
 func (k *masterKey) CurrentVersion() uint32         { return k.md.CurrentVersion }
-func (k *masterKey) Metadata() provider.KeyMetadata { return k.md }
+func (k *masterKey) Metadata() keystore.KeyMetadata { return k.md }
 
 func (k *masterKey) Version(v uint32) (wrap.KeyCipher, error) {
 	if v == 0 || int(v) > len(k.ciphers) {
@@ -81,62 +81,57 @@ func (k *masterKey) withVersion(material []byte) (*masterKey, error) {
 	return &n, nil
 }
 
-func materialSize(spec provider.MasterKeySpec) (int, wrap.Algorithm, error) {
+func materialSize(spec keystore.MasterKeySpec) (int, wrap.Algorithm, error) {
 	switch spec {
-	case provider.AES256:
+	case keystore.AES256:
 		return 32, wrap.AES256GCM, nil
-	case provider.SM4:
+	case keystore.SM4:
 		return 16, wrap.SM4GCM, nil
 	}
 	return 0, 0, fmt.Errorf("keyring: master key spec %q is not AES_256 or SM4", spec)
 }
 
-// Key implements provider.KeyStore.
-func (r *Keyring) Key(_ context.Context, keyID string) (provider.MasterKey, error) {
+// Key implements keystore.KeyStore.
+func (r *Keyring) Key(_ context.Context, keyID string) (keystore.MasterKey, error) {
 	k, ok := (*r.view.Load())[keyID]
 	if !ok {
-		return nil, fmt.Errorf("keyring: %w: %s", provider.ErrKeyNotFound, keyID)
+		return nil, fmt.Errorf("keyring: %w: %s", keystore.ErrKeyNotFound, keyID)
 	}
 	return k, nil
 }
 
-// CreateKey implements provider.KeyManager.
-func (r *Keyring) CreateKey(_ context.Context, spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+// CreateKey implements keystore.KeyManager.
+func (r *Keyring) CreateKey(_ context.Context, spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.createLocked(spec)
 }
 
-func (r *Keyring) createLocked(spec provider.MasterKeySpec) (provider.KeyMetadata, error) {
+func (r *Keyring) createLocked(spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
 	size, alg, err := materialSize(spec)
 	if err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return provider.KeyMetadata{}, err
-	}
-	id[6] = id[6]&0x0f | 0x40 // UUID version 4
-	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	id := keystore.NewKeyID()
 	material := make([]byte, size)
 	if _, err := rand.Read(material); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	base := &masterKey{
 		id:  id,
 		alg: alg,
-		md: provider.KeyMetadata{
-			KeyID:        provider.FormatKeyID(id),
+		md: keystore.KeyMetadata{
+			KeyID:        keystore.FormatKeyID(id),
 			KeySpec:      spec,
-			KeyUsage:     provider.KeyUsageEncryptDecrypt,
-			KeyState:     provider.KeyEnabled,
-			Origin:       provider.OriginKMS,
+			KeyUsage:     keystore.UsageEncryptDecrypt,
+			KeyState:     keystore.KeyEnabled,
+			Origin:       keystore.OriginKMS,
 			CreationDate: r.now().UTC().Truncate(time.Second),
 		},
 	}
 	k, err := base.withVersion(material)
 	if err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	if r.defaultID == "" {
 		k.md.Default = true
@@ -148,26 +143,26 @@ func (r *Keyring) createLocked(spec provider.MasterKeySpec) (provider.KeyMetadat
 			r.defaultID = k.md.KeyID
 		}
 	}); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	return k.md, nil
 }
 
-// ListKeys implements provider.KeyManager, in creation order.
-func (r *Keyring) ListKeys(context.Context) ([]provider.KeyMetadata, error) {
+// ListKeys implements keystore.KeyManager, in creation order.
+func (r *Keyring) ListKeys(context.Context) ([]keystore.KeyMetadata, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]provider.KeyMetadata, 0, len(r.order))
+	out := make([]keystore.KeyMetadata, 0, len(r.order))
 	for _, id := range r.order {
 		out = append(out, r.keys[id].md)
 	}
 	return out, nil
 }
 
-// SetKeyState implements provider.KeyManager.
-func (r *Keyring) SetKeyState(_ context.Context, keyID string, state provider.KeyState) (provider.KeyMetadata, error) {
+// SetKeyState implements keystore.KeyManager.
+func (r *Keyring) SetKeyState(_ context.Context, keyID string, state keystore.KeyState) (keystore.KeyMetadata, error) {
 	if !state.Valid() {
-		return provider.KeyMetadata{}, fmt.Errorf("keyring: unknown key state %q", state)
+		return keystore.KeyMetadata{}, fmt.Errorf("keyring: unknown key state %q", state)
 	}
 	return r.update(keyID, func(k *masterKey) (*masterKey, error) {
 		n := *k
@@ -176,8 +171,8 @@ func (r *Keyring) SetKeyState(_ context.Context, keyID string, state provider.Ke
 	})
 }
 
-// RotateKey implements provider.KeyManager.
-func (r *Keyring) RotateKey(_ context.Context, keyID string) (provider.KeyMetadata, error) {
+// RotateKey implements keystore.KeyManager.
+func (r *Keyring) RotateKey(_ context.Context, keyID string) (keystore.KeyMetadata, error) {
 	return r.update(keyID, func(k *masterKey) (*masterKey, error) {
 		size, _, err := materialSize(k.md.KeySpec)
 		if err != nil {
@@ -191,30 +186,30 @@ func (r *Keyring) RotateKey(_ context.Context, keyID string) (provider.KeyMetada
 	})
 }
 
-// DefaultKey implements provider.KeyManager: the first key created, made
+// DefaultKey implements keystore.KeyManager: the first key created, made
 // (AES_256) and saved when the keyring is empty.
-func (r *Keyring) DefaultKey(context.Context) (provider.KeyMetadata, error) {
+func (r *Keyring) DefaultKey(context.Context) (keystore.KeyMetadata, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.defaultID != "" {
 		return r.keys[r.defaultID].md, nil
 	}
-	return r.createLocked(provider.AES256)
+	return r.createLocked(keystore.AES256)
 }
 
-func (r *Keyring) update(keyID string, f func(*masterKey) (*masterKey, error)) (provider.KeyMetadata, error) {
+func (r *Keyring) update(keyID string, f func(*masterKey) (*masterKey, error)) (keystore.KeyMetadata, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k, ok := r.keys[keyID]
 	if !ok {
-		return provider.KeyMetadata{}, fmt.Errorf("keyring: %w: %s", provider.ErrKeyNotFound, keyID)
+		return keystore.KeyMetadata{}, fmt.Errorf("keyring: %w: %s", keystore.ErrKeyNotFound, keyID)
 	}
 	n, err := f(k)
 	if err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	if err := r.commitLocked(func() { r.keys[keyID] = n }); err != nil {
-		return provider.KeyMetadata{}, err
+		return keystore.KeyMetadata{}, err
 	}
 	return n.md, nil
 }
@@ -246,6 +241,6 @@ func (r *Keyring) commitLocked(apply func()) error {
 var ErrWrongPassphrase = errors.New("keyring: wrong passphrase, or the keyring file was altered")
 
 var (
-	_ provider.KeyManager = (*Keyring)(nil)
-	_ provider.MasterKey  = (*masterKey)(nil)
+	_ keystore.KeyManager = (*Keyring)(nil)
+	_ keystore.MasterKey  = (*masterKey)(nil)
 )

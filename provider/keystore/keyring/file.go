@@ -13,9 +13,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"golang.org/x/crypto/argon2"
-
-	"github.com/ecdkp/ecdkp/provider"
 )
 
 const fileFormat = "ecdkp-keyring/v1"
@@ -68,7 +67,7 @@ type fileJSON struct {
 }
 
 type keyJSON struct {
-	provider.KeyMetadata
+	keystore.KeyMetadata
 	// Versions holds the material of each version, base64; sealed
 	// (nonce||AES-256-GCM) when the file has a kdf.
 	Versions []string `json:"versions"`
@@ -130,7 +129,7 @@ func Open(path string, opts ...Option) (*Keyring, error) {
 }
 
 func (f *fileStore) loadKey(kj keyJSON, sealed bool) (*masterKey, error) {
-	id, err := provider.ParseKeyID(kj.KeyID)
+	id, err := keystore.ParseKeyID(kj.KeyID)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %s: bad key id %q", f.path, kj.KeyID)
 	}

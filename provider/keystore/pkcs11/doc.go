@@ -1,5 +1,5 @@
 // Package pkcs11 is ecdkp's hardware-backed master key store: a
-// provider.KeyManager whose AES-256 master keys are generated and used
+// keystore.KeyManager whose AES-256 master keys are generated and used
 // inside a PKCS#11 token (an HSM, or SoftHSM2 in tests and CI). Key
 // material never leaves the token; the provider's master-key envelopes are
 // sealed and opened by the token with CKM_AES_GCM, so an envelope from this
@@ -22,7 +22,7 @@
 //   - one metadata object: CKO_DATA, CKA_APPLICATION "ecdkp", CKA_LABEL
 //     "ecdkp:K", CKA_TOKEN and CKA_PRIVATE true, whose CKA_VALUE is JSON:
 //     {"format":"ecdkp-pkcs11/v1","revision":R,"serial":S, ...} followed by
-//     the provider.KeyMetadata fields (key_id, key_spec, key_usage,
+//     the keystore.KeyMetadata fields (key_id, key_spec, key_usage,
 //     key_state, origin "hsm", creation_date, current_version, default).
 //
 // Tokens such as SoftHSM2 make CKA_VALUE of a data object read-only after

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -35,7 +36,7 @@ func requireCode(t *testing.T, err error, code uint, name string) {
 // out of the token, and cannot be made extractable.
 func TestKeyNotExtractable(t *testing.T) {
 	s := newStore(t)
-	md, err := s.CreateKey(t.Context(), provider.AES256)
+	md, err := s.CreateKey(t.Context(), keystore.AES256)
 	require.NoError(t, err)
 	k := s.keys[md.KeyID]
 	h := keyHandle(s, md.KeyID, 1)
@@ -159,7 +160,7 @@ func TestTokenGCMMatchesSoftware(t *testing.T) {
 func TestEnvelopeRotation(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, provider.AES256)
+	md, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	seal := func(pt string) []byte {
 		k, err := s.Key(ctx, md.KeyID)
@@ -255,7 +256,7 @@ func TestOpenErrors(t *testing.T) {
 func TestMechanismInvalid(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, provider.AES256)
+	md, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
 		const vendorSM4GCM = p11.CKM_VENDOR_DEFINED | 0x5347 // no token here knows it
@@ -265,7 +266,7 @@ func TestMechanismInvalid(t *testing.T) {
 		requireCode(t, err, p11.CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID")
 	})
 
-	_, err = s.CreateKey(ctx, provider.SM4)
+	_, err = s.CreateKey(ctx, keystore.SM4)
 	require.ErrorIs(t, err, ErrUnsupportedSpec)
 	for _, m := range []string{"SM4", "CKM_SM4", s.TokenLabel(), "AES_256"} {
 		assert.Contains(t, err.Error(), m)
@@ -287,14 +288,14 @@ func TestDefaultKey(t *testing.T) {
 	d, err := s.DefaultKey(ctx)
 	require.NoError(t, err)
 	assert.True(t, d.Default)
-	assert.Equal(t, provider.AES256, d.KeySpec)
-	assert.Equal(t, provider.OriginHSM, d.Origin)
-	assert.Equal(t, provider.KeyEnabled, d.KeyState)
+	assert.Equal(t, keystore.AES256, d.KeySpec)
+	assert.Equal(t, keystore.OriginHSM, d.Origin)
+	assert.Equal(t, keystore.KeyEnabled, d.KeyState)
 	assert.Equal(t, uint32(1), d.CurrentVersion)
 	again, err := s.DefaultKey(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, d.KeyID, again.KeyID)
-	other, err := s.CreateKey(ctx, provider.AES256)
+	other, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	assert.False(t, other.Default)
 	require.NoError(t, s.Close())
@@ -311,9 +312,9 @@ func TestPersistence(t *testing.T) {
 	label := takeToken(t)
 	ctx := context.Background()
 	s := openStore(t, label)
-	a, err := s.CreateKey(ctx, provider.AES256)
+	a, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
-	b, err := s.CreateKey(ctx, provider.AES256)
+	b, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	for range 2 {
 		_, err = s.RotateKey(ctx, b.KeyID)
@@ -325,7 +326,7 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	envB, err := p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: b.KeyID, KeySpec: "SM2"})
 	require.NoError(t, err)
-	_, err = s.SetKeyState(ctx, a.KeyID, provider.KeyDisabled)
+	_, err = s.SetKeyState(ctx, a.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err)
 	before, err := s.ListKeys(ctx)
 	require.NoError(t, err)
@@ -338,7 +339,7 @@ func TestPersistence(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = s.ListKeys(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
-	_, err = s.CreateKey(ctx, provider.AES256)
+	_, err = s.CreateKey(ctx, keystore.AES256)
 	assert.ErrorIs(t, err, ErrClosed)
 	c, err := oldKey.Version(3)
 	require.NoError(t, err)
@@ -350,7 +351,7 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 	require.Len(t, after, 2)
-	assert.Equal(t, provider.KeyDisabled, after[0].KeyState)
+	assert.Equal(t, keystore.KeyDisabled, after[0].KeyState)
 	assert.True(t, after[0].Default)
 	assert.Equal(t, uint32(3), after[1].CurrentVersion)
 
@@ -363,7 +364,7 @@ func TestPersistence(t *testing.T) {
 	var perr *provider.Error
 	require.ErrorAs(t, err, &perr)
 	assert.Equal(t, provider.FailKeyDisabled, perr.Failure)
-	_, err = s2.SetKeyState(ctx, a.KeyID, provider.KeyEnabled)
+	_, err = s2.SetKeyState(ctx, a.KeyID, keystore.KeyEnabled)
 	require.NoError(t, err)
 	dec, err = p2.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: envA.PrivateKeyCipherText})
 	require.NoError(t, err)
@@ -382,9 +383,9 @@ func TestRecovery(t *testing.T) {
 	label := takeToken(t)
 	ctx := context.Background()
 	s := openStore(t, label)
-	a, err := s.CreateKey(ctx, provider.AES256)
+	a, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
-	b, err := s.CreateKey(ctx, provider.AES256)
+	b, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	ka := s.keys[a.KeyID]
 	session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
@@ -394,7 +395,7 @@ func TestRecovery(t *testing.T) {
 		// A change of b that died after writing its new metadata.
 		doc := s.keys[b.KeyID].doc()
 		doc.Revision++
-		doc.KeyState = provider.KeyPendingDeletion
+		doc.KeyState = keystore.KeyPendingDeletion
 		_, err = createMeta(c, sh, doc)
 		require.NoError(t, err)
 	})
@@ -403,8 +404,8 @@ func TestRecovery(t *testing.T) {
 	s = openStore(t, label)
 	kb, err := s.Key(ctx, b.KeyID)
 	require.NoError(t, err)
-	assert.Equal(t, provider.KeyPendingDeletion, kb.Metadata().KeyState, "the highest revision wins")
-	_, err = s.SetKeyState(ctx, b.KeyID, provider.KeyEnabled)
+	assert.Equal(t, keystore.KeyPendingDeletion, kb.Metadata().KeyState, "the highest revision wins")
+	_, err = s.SetKeyState(ctx, b.KeyID, keystore.KeyEnabled)
 	require.NoError(t, err)
 	md, err := s.RotateKey(ctx, a.KeyID)
 	require.NoError(t, err)
@@ -432,11 +433,11 @@ func TestLoadRefusesBadObjects(t *testing.T) {
 	t.Run("weak or missing version", func(t *testing.T) {
 		label := takeToken(t)
 		s := openStore(t, label)
-		a, err := s.CreateKey(ctx, provider.AES256)
+		a, err := s.CreateKey(ctx, keystore.AES256)
 		require.NoError(t, err)
-		b, err := s.CreateKey(ctx, provider.AES256)
+		b, err := s.CreateKey(ctx, keystore.AES256)
 		require.NoError(t, err)
-		good, err := s.CreateKey(ctx, provider.AES256)
+		good, err := s.CreateKey(ctx, keystore.AES256)
 		require.NoError(t, err)
 		ka := s.keys[a.KeyID]
 		session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
@@ -483,7 +484,7 @@ func TestLoadRefusesBadObjects(t *testing.T) {
 		{"not JSON", func(metaDoc) []byte { return []byte("{not json") }, metaLabel, "not valid JSON"},
 		{"unknown field", func(d metaDoc) []byte { return jsonWith(t, d, `"extra":1`) }, metaLabel, "unknown field"},
 		{"other format", func(d metaDoc) []byte { d.Format = "v0"; return jsonOf(t, d) }, metaLabel, `format "v0"`},
-		{"SM4 key", func(d metaDoc) []byte { d.KeySpec = provider.SM4; return jsonOf(t, d) }, metaLabel, `key spec "SM4"`},
+		{"SM4 key", func(d metaDoc) []byte { d.KeySpec = keystore.SM4; return jsonOf(t, d) }, metaLabel, `key spec "SM4"`},
 		{"bad state", func(d metaDoc) []byte { d.KeyState = "Gone"; return jsonOf(t, d) }, metaLabel, `state "Gone"`},
 		{"version 0", func(d metaDoc) []byte { d.CurrentVersion = 0; return jsonOf(t, d) }, metaLabel, "version 0"},
 		{"label names another key", func(d metaDoc) []byte { return jsonOf(t, d) }, func(string) string { return "ecdkp:00000000-0000-4000-8000-000000000000" }, "names key id"},
@@ -493,7 +494,7 @@ func TestLoadRefusesBadObjects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			label := takeToken(t)
 			s := openStore(t, label)
-			md, err := s.CreateKey(ctx, provider.AES256)
+			md, err := s.CreateKey(ctx, keystore.AES256)
 			require.NoError(t, err)
 			doc := s.keys[md.KeyID].doc()
 			doc.Format = metaFormat
@@ -524,7 +525,7 @@ func TestTokenLostSessionAndLogin(t *testing.T) {
 	s, err := Open(cfg)
 	require.NoError(t, err)
 	defer s.Close()
-	md, err := s.CreateKey(t.Context(), provider.AES256)
+	md, err := s.CreateKey(t.Context(), keystore.AES256)
 	require.NoError(t, err)
 	k, err := s.Key(t.Context(), md.KeyID)
 	require.NoError(t, err)
@@ -562,7 +563,7 @@ func TestTokenLostSessionAndLogin(t *testing.T) {
 func TestChangesWhileSealing(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, provider.AES256)
+	md, err := s.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	var (
 		wg   sync.WaitGroup
@@ -594,7 +595,7 @@ func TestChangesWhileSealing(t *testing.T) {
 	for i := range 5 {
 		_, err := s.RotateKey(ctx, md.KeyID)
 		require.NoError(t, err)
-		_, err = s.SetKeyState(ctx, md.KeyID, []provider.KeyState{provider.KeyDisabled, provider.KeyEnabled}[i%2])
+		_, err = s.SetKeyState(ctx, md.KeyID, []keystore.KeyState{keystore.KeyDisabled, keystore.KeyEnabled}[i%2])
 		require.NoError(t, err)
 	}
 	wg.Wait()
@@ -617,7 +618,7 @@ func TestCanceledContext(t *testing.T) {
 	s := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := s.CreateKey(ctx, provider.AES256)
+	_, err := s.CreateKey(ctx, keystore.AES256)
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
 	_, err = s.DefaultKey(ctx)
 	assert.ErrorIs(t, err, context.Canceled)
