@@ -16,7 +16,7 @@ var ErrInvalidKeyID = errors.New("keystore: key id is not a lower-case hex UUID"
 // NewKeyID returns a fresh random version 4 UUID.
 func NewKeyID() [16]byte {
 	var id [16]byte
-	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
+	_, _ = rand.Read(id[:])   // crypto/rand.Read never fails
 	id[6] = id[6]&0x0f | 0x40 // UUID version 4
 	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
 	return id
