@@ -7,7 +7,8 @@
 //
 // A Target is anything that answers CreateEcDatakeyPair and
 // DecryptDatakeyPair with the types of package provider, rejecting
-// requests with a *provider.Error (HTTP status and KMS code);
+// requests with a *Refusal (HTTP status and KMS code) or, in process, a
+// *provider.Error (AsRefusal reads both);
 // *provider.Provider is one, and NewHTTPTarget speaks the same JSON to any
 // endpoint. Run checks a Target under go test, in the manner of
 // testing/fstest.TestFS: one call, every check a named subtest whose

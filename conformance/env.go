@@ -11,6 +11,7 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // env is the state the checks share: the target, the configuration and the
@@ -185,7 +186,10 @@ type refusal struct {
 	code   string
 }
 
-func refusalOf(f provider.Failure) refusal { return refusal{f.Status(), f.Code()} }
+func refusalOf(f provider.Failure) refusal {
+	c := huawei.CodeOf(f)
+	return refusal{c.Status, c.Code}
+}
 
 func (r refusal) String() string { return fmt.Sprintf("HTTP %d %s", r.status, r.code) }
 
@@ -194,8 +198,8 @@ func expectRefused(what string, err error, want ...refusal) error {
 	if err == nil {
 		return fmt.Errorf("%s was accepted; want it refused with %s", what, wantString(want))
 	}
-	var pe *provider.Error
-	if !errors.As(err, &pe) {
+	pe, ok := AsRefusal(err)
+	if !ok {
 		return fmt.Errorf("%s failed without a KMS error (want %s): %v", what, wantString(want), err)
 	}
 	for _, w := range want {

@@ -21,7 +21,7 @@ const maxResponseSize = 1 << 20
 
 // HTTPTarget is a Target (and RawTarget) speaking Huawei KMS's JSON API to
 // an endpoint: POST {endpoint}/v1.0/{project_id}/kms/create-ec-datakey-pair
-// and .../decrypt-datakey-pair. Error responses become *provider.Error with
+// and .../decrypt-datakey-pair. Error responses become *Refusal with
 // the response's HTTP status and the error_code and error_msg of its body,
 // nested under "error" as Huawei KMS writes them, or at the top level.
 // It is safe for concurrent use.
@@ -162,15 +162,15 @@ func (h *HTTPTarget) Post(ctx context.Context, route string, body []byte) (int, 
 	return resp.StatusCode, out, nil
 }
 
-// errorFromBody builds the *provider.Error of an error response: its
-// status, and the error_code and error_msg of the body, nested under
-// "error" or at the top level. A body without them gives an empty Code.
-func errorFromBody(status int, body []byte) *provider.Error {
+// errorFromBody builds the *Refusal of an error response: its status, and
+// the error_code and error_msg of the body, nested under "error" or at the
+// top level. A body without them gives an empty Code.
+func errorFromBody(status int, body []byte) *Refusal {
 	code, msg, ok := parseErrorBody(body)
 	if !ok {
 		msg = fmt.Sprintf("HTTP %d without a KMS error body (error_code, error_msg)", status)
 	}
-	return &provider.Error{Status: status, Code: code, Message: msg}
+	return &Refusal{Status: status, Code: code, Message: msg}
 }
 
 // parseErrorBody reads {"error":{"error_code","error_msg"}} or

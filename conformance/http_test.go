@@ -14,9 +14,10 @@ import (
 	"github.com/ecdkp/ecdkp/conformance"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
-// TestHTTPTargetErrorBodies: error responses become *provider.Error with
+// TestHTTPTargetErrorBodies: error responses become *conformance.Refusal with
 // the status and the code of a nested or flat error body.
 func TestHTTPTargetErrorBodies(t *testing.T) {
 	for _, tc := range []struct {
@@ -42,7 +43,7 @@ func TestHTTPTargetErrorBodies(t *testing.T) {
 			target, err := conformance.NewHTTPTarget(srv.URL, testProjectID)
 			require.NoError(t, err)
 			_, err = target.DecryptDatakeyPair(context.Background(), &provider.DecryptDatakeyPairRequest{CipherText: "AAAA"})
-			var e *provider.Error
+			var e *conformance.Refusal
 			require.True(t, errors.As(err, &e), "%v", err)
 			assert.Equal(t, tc.status, e.Status)
 			assert.Equal(t, tc.wantCode, e.Code)
@@ -103,7 +104,7 @@ func TestHTTPTargetBadResponses(t *testing.T) {
 	require.NoError(t, err)
 	_, err = target.CreateEcDatakeyPair(context.Background(), &provider.CreateEcDatakeyPairRequest{})
 	require.Error(t, err)
-	var e *provider.Error
+	var e *conformance.Refusal
 	assert.False(t, errors.As(err, &e), "a bad 200 is not a KMS rejection")
 	srv.Close()
 	_, err = target.CreateEcDatakeyPair(context.Background(), &provider.CreateEcDatakeyPairRequest{})
@@ -115,16 +116,16 @@ func TestHTTPTargetBadResponses(t *testing.T) {
 // handler's 401 KMS.0301.
 func TestHTTPTargetUnauthenticated(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(provider.NewHandler(f.p, provider.WithAuthenticator(auth.Token("right"))))
+	srv := httptest.NewServer(huawei.NewHandler(f.p, huawei.WithAuthenticator(auth.Token("right"))))
 	t.Cleanup(srv.Close)
 	for _, opts := range [][]conformance.HTTPOption{{conformance.WithToken("wrong")}, nil, {conformance.WithAKSK("AK", "SK")}} {
 		target, err := conformance.NewHTTPTarget(srv.URL, testProjectID, opts...)
 		require.NoError(t, err)
 		_, err = target.CreateEcDatakeyPair(context.Background(), &provider.CreateEcDatakeyPairRequest{KeyID: f.aes, KeySpec: "SM2"})
-		var e *provider.Error
+		var e *conformance.Refusal
 		require.True(t, errors.As(err, &e), "%v", err)
-		assert.Equal(t, provider.FailUnauthenticated.Status(), e.Status)
-		assert.Equal(t, provider.FailUnauthenticated.Code(), e.Code)
+		assert.Equal(t, huawei.CodeOf(provider.FailUnauthenticated).Status, e.Status)
+		assert.Equal(t, huawei.CodeOf(provider.FailUnauthenticated).Code, e.Code)
 	}
 }
 

@@ -3,7 +3,6 @@ package conformance_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -43,9 +42,8 @@ func (m *mutant) DecryptDatakeyPair(ctx context.Context, req *provider.DecryptDa
 
 // wrongCode rewrites a rejection's code, keeping its status.
 func wrongCode(err error) error {
-	var e *provider.Error
-	if errors.As(err, &e) {
-		return &provider.Error{Status: e.Status, Code: "KMS.0000", Message: e.Message}
+	if e, ok := conformance.AsRefusal(err); ok {
+		return &conformance.Refusal{Status: e.Status, Code: "KMS.0000", Message: e.Message}
 	}
 	return err
 }

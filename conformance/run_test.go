@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/conformance"
-	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // perSpecChecks is the number of checks of one key spec: 3 with_plain_text
@@ -65,16 +65,16 @@ func TestRunHTTP(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range []struct {
 		name    string
-		handler []provider.HandlerOption
+		handler []huawei.Option
 		client  []conformance.HTTPOption
 	}{
 		{"no_auth", nil, nil},
-		{"token", []provider.HandlerOption{provider.WithAuthenticator(auth.Token("s3cret"))}, []conformance.HTTPOption{conformance.WithToken("s3cret")}},
-		{"aksk", []provider.HandlerOption{provider.WithAuthenticator(auth.AKSK(auth.StaticCredentials(map[string]string{"AK1": "SK1"})))},
+		{"token", []huawei.Option{huawei.WithAuthenticator(auth.Token("s3cret"))}, []conformance.HTTPOption{conformance.WithToken("s3cret")}},
+		{"aksk", []huawei.Option{huawei.WithAuthenticator(auth.AKSK(auth.StaticCredentials(map[string]string{"AK1": "SK1"})))},
 			[]conformance.HTTPOption{conformance.WithAKSK("AK1", "SK1")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(provider.NewHandler(f.p, tc.handler...))
+			srv := httptest.NewServer(huawei.NewHandler(f.p, tc.handler...))
 			t.Cleanup(srv.Close)
 			target, err := conformance.NewHTTPTarget(srv.URL, testProjectID, tc.client...)
 			require.NoError(t, err)
@@ -91,7 +91,7 @@ func TestRunHTTP(t *testing.T) {
 // it is absent.
 func TestRunChecksHTTPCounts(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(provider.NewHandler(f.p))
+	srv := httptest.NewServer(huawei.NewHandler(f.p))
 	t.Cleanup(srv.Close)
 	target, err := conformance.NewHTTPTarget(srv.URL, testProjectID)
 	require.NoError(t, err)

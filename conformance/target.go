@@ -9,8 +9,9 @@ import (
 
 // Target is a KMS implementation under test: create-ec-datakey-pair and
 // decrypt-datakey-pair over any transport. It rejects a request with a
-// *provider.Error whose Status and Code are the HTTP status and KMS error
-// code; any other error is a transport failure. *provider.Provider and
+// *Refusal (the HTTP status and KMS error code), or a *provider.Error when
+// it runs in process (AsRefusal reads both); any other error is a transport
+// failure. *provider.Provider and
 // *HTTPTarget are Targets.
 type Target interface {
 	CreateEcDatakeyPair(ctx context.Context, req *provider.CreateEcDatakeyPairRequest) (*provider.CreateEcDatakeyPairResponse, error)

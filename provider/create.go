@@ -78,7 +78,7 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 
 	key, err := curve.GenerateKey()
 	if err != nil {
-		return nil, wrapErr(FailInternal, err, "generating a %s key failed", req.KeySpec)
+		return nil, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
 	}
 	defer key.Destroy()
 
@@ -103,18 +103,18 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	}()
 	out, err := encoding.AppendPKCS8(buf, key)
 	if err != nil {
-		return nil, wrapErr(FailInternal, err, "encoding the %s private key failed", req.KeySpec)
+		return nil, Wrapf(FailInternal, err, "encoding the %s private key failed", req.KeySpec)
 	}
 	buf = out
 	pkcs8End := len(buf)
 	if out, err = encoding.AppendSPKI(buf, key.PublicKey()); err != nil {
-		return nil, wrapErr(FailInternal, err, "encoding the %s public key failed", req.KeySpec)
+		return nil, Wrapf(FailInternal, err, "encoding the %s public key failed", req.KeySpec)
 	}
 	buf = out
 	spkiEnd := len(buf)
 	mkw := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}
 	if out, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], aad); err != nil {
-		return nil, wrapErr(FailInternal, err, "sealing under master key %s failed", req.KeyID)
+		return nil, Wrapf(FailInternal, err, "sealing under master key %s failed", req.KeyID)
 	}
 	buf = out
 	pkcs8, spki, sealed := buf[:pkcs8End:pkcs8End], buf[pkcs8End:spkiEnd:spkiEnd], buf[spkiEnd:]

@@ -52,7 +52,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	}
 	h, err := wrap.ParseMasterHeader(envelope)
 	if err != nil {
-		return nil, wrapErr(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
+		return nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
 	keyID := keystore.FormatKeyID(h.KeyID)
 	mk, md, err := p.resolveKey(ctx, keyID)
@@ -73,7 +73,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, wrapErr(FailCanceled, err, "request canceled")
+		return nil, Wrapf(FailCanceled, err, "request canceled")
 	}
 	if err := p.checkReplay(CallerFrom(ctx), ActionDecrypt, req.Sequence); err != nil {
 		return nil, err
@@ -98,11 +98,11 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if lastErr != nil {
 		switch {
 		case errors.Is(lastErr, wrap.ErrDecrypt):
-			return nil, wrapErr(FailDecrypt, lastErr, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, specHint(req.KeySpec))
+			return nil, Wrapf(FailDecrypt, lastErr, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, specHint(req.KeySpec))
 		case errors.Is(lastErr, wrap.ErrKeyUnavailable):
-			return nil, wrapErr(FailDecrypt, lastErr, "cipher_text names version %d of master key %s, which it does not hold", h.KeyVersion, keyID)
+			return nil, Wrapf(FailDecrypt, lastErr, "cipher_text names version %d of master key %s, which it does not hold", h.KeyVersion, keyID)
 		default:
-			return nil, wrapErr(FailInternal, lastErr, "opening cipher_text under master key %s failed", keyID)
+			return nil, Wrapf(FailInternal, lastErr, "opening cipher_text under master key %s failed", keyID)
 		}
 	}
 	defer clear(pt)
@@ -113,7 +113,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	defer key.Destroy()
 	spki, err := encoding.MarshalSPKI(key.PublicKey())
 	if err != nil {
-		return nil, wrapErr(FailInternal, err, "encoding the %s public key failed", spec)
+		return nil, Wrapf(FailInternal, err, "encoding the %s public key failed", spec)
 	}
 	return &DecryptDatakeyPairResponse{
 		KeyID:               keyID,

@@ -3,123 +3,152 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
-// Error is every rejection of the provider and its HTTP handler: an HTTP
-// status, a Huawei-style KMS error code and a message that says what was
-// wrong. It never holds key material. Use errors.As to branch on it.
+// Error is every rejection of the provider: the class of failure and a
+// message that says what was wrong. It never holds key material. Each
+// dialect maps the Failure to its own code and status (package
+// provider/huawei: KMS.xxxx codes). Use errors.As to branch on it.
 type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"error_code"`
-	Message string `json:"error_msg"`
-	// Failure is the failure class the code was taken from.
-	Failure Failure `json:"-"`
+	// Failure is the class of the rejection.
+	Failure Failure
+	// Message says what was wrong, for the caller.
+	Message string
 	err     error
 }
 
-// Error implements error.
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error implements error: the failure's name and the message.
+func (e *Error) Error() string { return e.Failure.String() + ": " + e.Message }
 
 // Unwrap returns the cause, when there is one.
 func (e *Error) Unwrap() error { return e.err }
 
-// Failure is a class of rejection; the table in the package doc maps each
-// to its HTTP status and KMS code.
+// Failure is a class of rejection, neutral of any dialect.
 type Failure int
 
-// Failures, in the order of the table.
+// Failures. The operation raises most of them; the dialects raise those of
+// the HTTP exchange itself (URL, method, body, authentication).
 const (
+	// FailInvalidURL: a malformed URL, such as a bad project id.
 	FailInvalidURL Failure = iota + 1
+	// FailMalformedJSON: a body that is not the JSON object of the API.
 	FailMalformedJSON
+	// FailRequestTooLarge: a body over the dialect's limit.
 	FailRequestTooLarge
+	// FailMissingParameter: a required field is absent.
 	FailMissingParameter
+	// FailInvalidKeyID: key_id is not of the API's form.
 	FailInvalidKeyID
+	// FailInvalidSequence: sequence is not 36 bytes of [0-9A-Za-z-].
 	FailInvalidSequence
+	// FailInvalidParameter: a field's value is out of range or a
+	// combination of fields is not allowed.
 	FailInvalidParameter
+	// FailUnknownKeySpec: key_spec names no registered curve.
 	FailUnknownKeySpec
+	// FailInvalidCiphertext: a ciphertext that is not an envelope.
 	FailInvalidCiphertext
+	// FailDecrypt: an envelope that does not authenticate (tampered, or
+	// another AAD or master key version).
 	FailDecrypt
+	// FailInvalidWrappingKey: the caller's wrapping key is unusable.
 	FailInvalidWrappingKey
+	// FailUnsupportedAlgorithm: a wrapping or key encryption algorithm
+	// nobody implements.
 	FailUnsupportedAlgorithm
+	// FailInvalidAttestation: a recipient attestation document that does
+	// not verify.
 	FailInvalidAttestation
+	// FailKeyNotFound: no master key has this id.
 	FailKeyNotFound
+	// FailKeyDisabled: the master key is disabled.
 	FailKeyDisabled
+	// FailKeyPendingDeletion: the master key is scheduled for deletion.
 	FailKeyPendingDeletion
+	// FailKeyPendingImport: the master key waits for its key material.
 	FailKeyPendingImport
+	// FailKeyUsage: the master key's usage or spec cannot seal data keys.
 	FailKeyUsage
+	// FailUnauthenticated: no valid credential.
 	FailUnauthenticated
+	// FailForbidden: the caller is not allowed to do this.
 	FailForbidden
+	// FailNotFound: no such route.
 	FailNotFound
+	// FailMethodNotAllowed: the route exists with another method.
 	FailMethodNotAllowed
+	// FailReplay: the sequence was already used within the window.
 	FailReplay
+	// FailCanceled: the caller gave up (its context is done).
 	FailCanceled
+	// FailInternal: anything else; the message does not leak the cause.
 	FailInternal
+	// failEnd is one past the last failure.
+	failEnd
 )
 
-type failureInfo struct {
-	status int
-	code   string
-	name   string
+// failureNames names each failure, in the order of the constants.
+var failureNames = [failEnd]string{
+	FailInvalidURL:           "invalid request URL",
+	FailMalformedJSON:        "invalid JSON",
+	FailRequestTooLarge:      "request too large",
+	FailMissingParameter:     "missing parameter",
+	FailInvalidKeyID:         "invalid key_id",
+	FailInvalidSequence:      "invalid sequence",
+	FailInvalidParameter:     "invalid parameter",
+	FailUnknownKeySpec:       "unsupported key_spec",
+	FailInvalidCiphertext:    "invalid cipher_text",
+	FailDecrypt:              "decryption failed",
+	FailInvalidWrappingKey:   "invalid wrapping_public_key",
+	FailUnsupportedAlgorithm: "unsupported algorithm",
+	FailInvalidAttestation:   "invalid attestation document",
+	FailKeyNotFound:          "key not found",
+	FailKeyDisabled:          "key disabled",
+	FailKeyPendingDeletion:   "key pending deletion",
+	FailKeyPendingImport:     "key pending import",
+	FailKeyUsage:             "key usage",
+	FailUnauthenticated:      "unauthenticated",
+	FailForbidden:            "forbidden",
+	FailNotFound:             "no such API",
+	FailMethodNotAllowed:     "method not allowed",
+	FailReplay:               "sequence replayed",
+	FailCanceled:             "request canceled",
+	FailInternal:             "internal error",
 }
 
-// failures is the one table of codes; keep doc.go in step with it.
-var failures = map[Failure]failureInfo{
-	FailInvalidURL:           {http.StatusBadRequest, "KMS.0201", "invalid request URL"},
-	FailMalformedJSON:        {http.StatusBadRequest, "KMS.0202", "invalid JSON"},
-	FailRequestTooLarge:      {http.StatusRequestEntityTooLarge, "KMS.0203", "request too large"},
-	FailMissingParameter:     {http.StatusBadRequest, "KMS.0204", "missing parameter"},
-	FailInvalidKeyID:         {http.StatusBadRequest, "KMS.0205", "invalid key_id"},
-	FailInvalidSequence:      {http.StatusBadRequest, "KMS.0206", "invalid sequence"},
-	FailInvalidParameter:     {http.StatusBadRequest, "KMS.0308", "invalid parameter"},
-	FailUnknownKeySpec:       {http.StatusBadRequest, "KMS.0308", "unsupported key_spec"},
-	FailInvalidCiphertext:    {http.StatusBadRequest, "KMS.2201", "invalid cipher_text"},
-	FailDecrypt:              {http.StatusBadRequest, "KMS.2203", "decryption failed"},
-	FailInvalidWrappingKey:   {http.StatusBadRequest, "KMS.0308", "invalid wrapping_public_key"},
-	FailUnsupportedAlgorithm: {http.StatusBadRequest, "KMS.0308", "unsupported algorithm"},
-	FailInvalidAttestation:   {http.StatusBadRequest, "KMS.0308", "invalid attestation document"},
-	FailKeyNotFound:          {http.StatusNotFound, "KMS.0207", "key not found"},
-	FailKeyDisabled:          {http.StatusBadRequest, "KMS.0209", "key disabled"},
-	FailKeyPendingDeletion:   {http.StatusBadRequest, "KMS.0210", "key pending deletion"},
-	FailKeyPendingImport:     {http.StatusBadRequest, "KMS.0310", "key pending import"},
-	FailKeyUsage:             {http.StatusBadRequest, "KMS.0308", "key usage"},
-	FailUnauthenticated:      {http.StatusUnauthorized, "KMS.0301", "unauthenticated"},
-	FailForbidden:            {http.StatusForbidden, "KMS.0306", "forbidden"},
-	FailNotFound:             {http.StatusNotFound, "KMS.0201", "no such API"},
-	FailMethodNotAllowed:     {http.StatusMethodNotAllowed, "KMS.0201", "method not allowed"},
-	FailReplay:               {http.StatusConflict, "KMS.0206", "sequence replayed"},
-	FailCanceled:             {499, "KMS.0101", "request canceled"},
-	FailInternal:             {http.StatusInternalServerError, "KMS.0101", "internal error"},
+// Failures lists every failure, in the order of the constants.
+func Failures() []Failure {
+	out := make([]Failure, 0, failEnd-1)
+	for f := Failure(1); f < failEnd; f++ {
+		out = append(out, f)
+	}
+	return out
 }
 
-// Status is the failure's HTTP status.
-func (f Failure) Status() int { return failures[f].status }
-
-// Code is the failure's KMS error code.
-func (f Failure) Code() string { return failures[f].code }
+// Valid reports whether f is one of the failures.
+func (f Failure) Valid() bool { return f > 0 && f < failEnd }
 
 // String names the failure.
 func (f Failure) String() string {
-	if i, ok := failures[f]; ok {
-		return i.name
+	if f.Valid() {
+		return failureNames[f]
 	}
 	return fmt.Sprintf("Failure(%d)", int(f))
 }
 
 // Errorf builds the *Error of a failure with a formatted message. Embedding
 // services use it to refuse requests in the same format (e.g. from an
-// Authorizer).
+// Authorizer). An invalid failure becomes FailInternal.
 func Errorf(f Failure, format string, args ...any) *Error {
-	i, ok := failures[f]
-	if !ok {
-		i = failures[FailInternal]
+	if !f.Valid() {
 		f = FailInternal
 	}
-	return &Error{Status: i.status, Code: i.code, Message: fmt.Sprintf(format, args...), Failure: f}
+	return &Error{Failure: f, Message: fmt.Sprintf(format, args...)}
 }
 
-// wrapErr is Errorf keeping cause for errors.Is.
-func wrapErr(f Failure, cause error, format string, args ...any) *Error {
+// Wrapf is Errorf keeping cause for errors.Is and errors.As; the message
+// holds the cause's text only where the format puts it.
+func Wrapf(f Failure, cause error, format string, args ...any) *Error {
 	e := Errorf(f, format, args...)
 	e.err = cause
 	return e
@@ -132,5 +161,5 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return wrapErr(FailInternal, err, "internal error")
+	return Wrapf(FailInternal, err, "internal error")
 }

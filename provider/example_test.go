@@ -30,8 +30,8 @@ func Example() {
 	fmt.Println(dec.KeySpec, dec.PrivateKeyPlainText == resp.PrivateKeyPlainText, dec.PublicKey == resp.PublicKey)
 	_, err = p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{
 		CipherText: resp.PrivateKeyCipherText, AdditionalAuthenticatedData: "order-43"})
-	fmt.Println(err.(*provider.Error).Code)
+	fmt.Println(err.(*provider.Error).Failure)
 	// Output:
 	// ECC_NIST_P256 true true
-	// KMS.2203
+	// decryption failed
 }

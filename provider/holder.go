@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -40,13 +41,13 @@ func (p *Provider) holderFor(ctx context.Context, req *CreateEcDatakeyPairReques
 func holderError(err error) error {
 	switch {
 	case errors.Is(err, wrap.ErrInvalidWrappingKey):
-		return wrapErr(FailInvalidWrappingKey, err, "%v", err)
+		return Wrapf(FailInvalidWrappingKey, err, "%v", err)
 	case errors.Is(err, wrap.ErrUnsupportedAlgorithm):
-		return wrapErr(FailUnsupportedAlgorithm, err, "%v", err)
+		return Wrapf(FailUnsupportedAlgorithm, err, "%v", err)
 	case errors.Is(err, wrap.ErrInvalidAttestation):
-		return wrapErr(FailInvalidAttestation, err, "%v", err)
+		return Wrapf(FailInvalidAttestation, err, "%v", err)
 	}
-	return wrapErr(FailInternal, err, "wrapping the private key for its holder failed")
+	return Wrapf(FailInternal, err, "wrapping the private key for its holder failed")
 }
 
 // customHolder builds the wrapped_private_key envelope for the caller's key.
@@ -84,7 +85,7 @@ func (p *Provider) recipientHolder(r *Recipient) (holder, error) {
 		return holder{}, Errorf(FailMissingParameter, "recipient.key_encryption_algorithm is required; use %s", wrap.KeyEncryptionRSAESOAEPSHA256)
 	}
 	if r.KeyEncryptionAlgorithm != wrap.KeyEncryptionRSAESOAEPSHA256 {
-		return holder{}, Errorf(FailUnsupportedAlgorithm, "recipient.key_encryption_algorithm %q is not supported; use %s", clip(r.KeyEncryptionAlgorithm), wrap.KeyEncryptionRSAESOAEPSHA256)
+		return holder{}, Errorf(FailUnsupportedAlgorithm, "recipient.key_encryption_algorithm %q is not supported; use %s", quote.Clip(r.KeyEncryptionAlgorithm, clipLen), wrap.KeyEncryptionRSAESOAEPSHA256)
 	}
 	if r.AttestationDocument == "" {
 		return holder{}, Errorf(FailMissingParameter, "recipient.attestation_document is required")

@@ -55,12 +55,12 @@ func (p *Provider) resolveKey(ctx context.Context, keyID string) (keystore.Maste
 	mk, err := p.keys.Key(ctx, keyID)
 	if err != nil {
 		if errors.Is(err, keystore.ErrKeyNotFound) {
-			return nil, keystore.KeyMetadata{}, wrapErr(FailKeyNotFound, err, "master key %s does not exist", keyID)
+			return nil, keystore.KeyMetadata{}, Wrapf(FailKeyNotFound, err, "master key %s does not exist", keyID)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, keystore.KeyMetadata{}, wrapErr(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
+			return nil, keystore.KeyMetadata{}, Wrapf(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
 		}
-		return nil, keystore.KeyMetadata{}, wrapErr(FailInternal, err, "key store failed to resolve master key %s", keyID)
+		return nil, keystore.KeyMetadata{}, Wrapf(FailInternal, err, "key store failed to resolve master key %s", keyID)
 	}
 	md := mk.Metadata()
 	switch md.KeyState {
@@ -96,7 +96,7 @@ func (p *Provider) authorize(ctx context.Context, action string, md keystore.Key
 		if errors.As(err, &e) {
 			return e
 		}
-		return wrapErr(FailForbidden, err, "%s on master key %s is not allowed", action, md.KeyID)
+		return Wrapf(FailForbidden, err, "%s on master key %s is not allowed", action, md.KeyID)
 	}
 	return nil
 }
@@ -104,7 +104,7 @@ func (p *Provider) authorize(ctx context.Context, action string, md keystore.Key
 // canceled turns a done context into the request's error.
 func canceled(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return wrapErr(FailCanceled, err, "request canceled before key material was generated")
+		return Wrapf(FailCanceled, err, "request canceled before key material was generated")
 	}
 	return nil
 }

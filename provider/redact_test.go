@@ -1,9 +1,11 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,4 +37,28 @@ func TestResponsesRedactPlaintext(t *testing.T) {
 	b, err := json.Marshal(resp)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), secret)
+
+	// slog, with either built-in handler, logs the public parts only.
+	var logs bytes.Buffer
+	for _, l := range []*slog.Logger{slog.New(slog.NewJSONHandler(&logs, nil)), slog.New(slog.NewTextHandler(&logs, nil))} {
+		l.Info("create", "resp", resp, "value", *resp)
+		l.Info("decrypt", "resp", dec, "value", *dec)
+	}
+	assert.NotContains(t, logs.String(), secret[:40])
+	assert.Contains(t, logs.String(), resp.PublicKey)
+	assert.Contains(t, logs.String(), "REDACTED")
+}
+
+// TestFailuresNamed: every failure has a distinct name.
+func TestFailuresNamed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range provider.Failures() {
+		name := f.String()
+		assert.NotEmpty(t, name, int(f))
+		assert.NotContains(t, name, "Failure(", int(f))
+		assert.False(t, seen[name], "name %q twice", name)
+		seen[name] = true
+	}
+	assert.False(t, provider.Failure(0).Valid())
+	assert.Equal(t, provider.FailInternal, provider.Errorf(provider.Failure(999), "x").Failure)
 }

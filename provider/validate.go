@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 
 	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/internal/quote"
 )
 
 // Limits of request fields, from the create-ec-datakey-pair API reference.
@@ -80,7 +81,7 @@ func lookupSpec(spec string) (curves.Curve, error) {
 	}
 	c, err := curves.Lookup(curves.Spec(spec))
 	if err != nil {
-		return nil, wrapErr(FailUnknownKeySpec, err, "key_spec %q is not supported; use one of %v", clip(spec), curves.Specs())
+		return nil, Wrapf(FailUnknownKeySpec, err, "key_spec %q is not supported; use one of %v", quote.Clip(spec, clipLen), curves.Specs())
 	}
 	return c, nil
 }
@@ -89,16 +90,10 @@ func lookupSpec(spec string) (curves.Curve, error) {
 func decodeB64(field, s string, f Failure) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, wrapErr(f, err, "%s is not valid base64 (standard alphabet, padded)", field)
+		return nil, Wrapf(f, err, "%s is not valid base64 (standard alphabet, padded)", field)
 	}
 	return b, nil
 }
 
-// clip shortens caller-supplied text echoed in messages.
-func clip(s string) string {
-	const max = 40
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
-}
+// clipLen bounds the caller's text a message echoes.
+const clipLen = 40

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/providertest"
@@ -55,7 +56,7 @@ func lastLine(s string) string {
 // against a handler that answers with wrong error codes.
 func TestConformanceCommand(t *testing.T) {
 	f := conformanceFixture(t)
-	good := httptest.NewServer(provider.NewHandler(f.p, provider.WithAuthenticator(auth.Token("tok"))))
+	good := httptest.NewServer(huawei.NewHandler(f.p, huawei.WithAuthenticator(auth.Token("tok"))))
 	t.Cleanup(good.Close)
 
 	t.Run("pass", func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestConformanceCommand(t *testing.T) {
 	})
 
 	t.Run("broken endpoint", func(t *testing.T) {
-		h := provider.NewHandler(f.p)
+		h := huawei.NewHandler(f.p)
 		broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)

@@ -23,6 +23,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // command is one subcommand.
@@ -73,13 +76,24 @@ func run(ctx context.Context, e *env, args []string) int {
 			case errors.Is(err, errUsage):
 				return 2
 			}
-			fmt.Fprintf(e.stderr, "ecdkp %s: %v\n", c.name, err)
+			fmt.Fprintf(e.stderr, "ecdkp %s: %s\n", c.name, describe(err))
 			return 1
 		}
 	}
 	fmt.Fprintf(e.stderr, "ecdkp: unknown command %q\n", args[0])
 	usage(e.stderr)
 	return 2
+}
+
+// describe is the text of a failed command: a provider rejection with the
+// KMS error code the HTTP API would answer (KMS.0209: ...), anything else
+// as it is.
+func describe(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return huawei.CodeOf(pe.Failure).Code + ": " + pe.Message
+	}
+	return err.Error()
 }
 
 func usage(w io.Writer) {

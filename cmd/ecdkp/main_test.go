@@ -17,6 +17,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
@@ -87,7 +88,7 @@ func TestBinaryLifecycle(t *testing.T) {
 
 	r = runBin(t, bin, env, "decrypt", "--cipher-text", created.PrivateKeyCipherText, "--aad", "other", "--keyring", kr)
 	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, provider.FailDecrypt.Code())
+	assert.Contains(t, r.stderr, huawei.CodeOf(provider.FailDecrypt).Code)
 	assert.Empty(t, r.stdout)
 
 	r = runBin(t, bin, env, "keys", "list", "--keyring", kr)
@@ -103,7 +104,7 @@ func TestBinaryLifecycle(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	r = runBin(t, bin, env, "create", "--key-spec", "ECC_NIST_P256", "--keyring", kr)
 	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, provider.FailKeyDisabled.Code())
+	assert.Contains(t, r.stderr, huawei.CodeOf(provider.FailKeyDisabled).Code)
 	assert.Contains(t, r.stderr, "disabled")
 
 	r = runBin(t, bin, env, "keys", "enable", "--keyring", kr, created.KeyID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -56,21 +57,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		authns = append(authns, auth.AKSK(auth.StaticCredentials(map[string]string{*ak: *sk})))
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	opts := []provider.HandlerOption{provider.WithLogger(log)}
+	opts := []huawei.Option{huawei.WithLogger(log)}
 	switch len(authns) {
 	case 0:
 		log.Warn("no --token or --ak/--sk: every request is accepted unauthenticated")
 	case 1:
-		opts = append(opts, provider.WithAuthenticator(authns[0]))
+		opts = append(opts, huawei.WithAuthenticator(authns[0]))
 	default:
-		opts = append(opts, provider.WithAuthenticator(auth.Any(authns...)))
+		opts = append(opts, huawei.WithAuthenticator(auth.Any(authns...)))
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           provider.NewHandler(p, opts...),
+		Handler:           huawei.NewHandler(p, opts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

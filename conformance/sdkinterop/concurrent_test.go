@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // TestConcurrentClients shares one SDK client between goroutines creating
@@ -59,8 +60,8 @@ func TestConcurrentClients(t *testing.T) {
 			}})
 			var se *sdkerr.ServiceResponseError
 			if assert.True(t, errors.As(err, &se), "wrong SK: %v", err) &&
-				assert.Equal(t, provider.FailUnauthenticated.Code(), se.ErrorCode) &&
-				assert.Equal(t, provider.FailUnauthenticated.Status(), se.StatusCode) &&
+				assert.Equal(t, huawei.CodeOf(provider.FailUnauthenticated).Code, se.ErrorCode) &&
+				assert.Equal(t, huawei.CodeOf(provider.FailUnauthenticated).Status, se.StatusCode) &&
 				assert.NotEmpty(t, se.RequestId) {
 				refused.Add(1)
 			}

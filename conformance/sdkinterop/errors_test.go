@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
@@ -145,7 +146,7 @@ func TestErrorsSurfaceInSDK(t *testing.T) {
 func TestCallerRequestIDEchoed(t *testing.T) {
 	s := newServer(t)
 	c := s.client(t, testAK, testSK)
-	c.HcClient.WithExtraHeaders(map[string]string{provider.RequestIDHeader: "sdkinterop-rid-0001"})
+	c.HcClient.WithExtraHeaders(map[string]string{huawei.RequestIDHeader: "sdkinterop-rid-0001"})
 	_, err := c.CreateEcDatakeyPair(&model.CreateEcDatakeyPairRequest{Body: &model.CreateEcDatakeyPairRequestBody{
 		KeyId: unknownKeyID, KeySpec: sdkSpecs()[0].sdk,
 	}})
@@ -185,9 +186,9 @@ func checkServiceError(t *testing.T, err error, want provider.Failure, sent sent
 	t.Helper()
 	var se *sdkerr.ServiceResponseError
 	require.True(t, errors.As(err, &se), "SDK error %T %v is not a *sdkerr.ServiceResponseError", err, err)
-	assert.Equal(t, want.Status(), se.StatusCode, "StatusCode")
-	assert.Equal(t, want.Status(), sent.status, "status sent")
-	assert.Equal(t, want.Code(), se.ErrorCode, "ErrorCode")
+	assert.Equal(t, huawei.CodeOf(want).Status, se.StatusCode, "StatusCode")
+	assert.Equal(t, huawei.CodeOf(want).Status, sent.status, "status sent")
+	assert.Equal(t, huawei.CodeOf(want).Code, se.ErrorCode, "ErrorCode")
 	assert.Equal(t, sent.code, se.ErrorCode, "ErrorCode vs body sent")
 	assert.NotEmpty(t, sent.msg, "error_msg sent")
 	assert.Equal(t, sent.msg, se.ErrorMessage, "ErrorMessage vs body sent")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
@@ -60,7 +61,7 @@ func newServer(t *testing.T) *server {
 	require.NoError(t, err)
 	p, err := provider.New(kr)
 	require.NoError(t, err)
-	h := provider.NewHandler(p, provider.WithAuthenticator(
+	h := huawei.NewHandler(p, huawei.WithAuthenticator(
 		auth.AKSK(auth.StaticCredentials(map[string]string{testAK: testSK}))))
 
 	s := &server{p: p, kr: kr, keyID: md.KeyID}
@@ -72,7 +73,7 @@ func newServer(t *testing.T) *server {
 		s.exchanges = append(s.exchanges, exchange{
 			path:      r.URL.Path,
 			status:    rec.status,
-			requestID: w.Header().Get(provider.RequestIDHeader),
+			requestID: w.Header().Get(huawei.RequestIDHeader),
 			body:      bytes.Clone(rec.body.Bytes()),
 		})
 	}))

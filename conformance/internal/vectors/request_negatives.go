@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
@@ -24,7 +25,7 @@ type requests struct{ out []RequestNegative }
 func (r *requests) add(route, comment, body string, raw bool, f provider.Failure) {
 	r.out = append(r.out, RequestNegative{
 		ID: len(r.out) + 1, Comment: comment, Route: route, Body: body, Raw: raw,
-		Status: f.Status(), ErrorCode: f.Code(),
+		Status: huawei.CodeOf(f).Status, ErrorCode: huawei.CodeOf(f).Code,
 	})
 }
 

@@ -1,8 +1,10 @@
-package provider
+package huawei
 
 import (
 	"sync"
 	"unicode/utf8"
+
+	"github.com/ecdkp/ecdkp/provider"
 )
 
 // The handler encodes its two success responses itself, into a pooled
@@ -11,61 +13,32 @@ import (
 // The output is byte for byte what json.Marshal writes (field order and
 // omitempty of the json tags, the same escaping), which a test checks.
 
-// jsonField is one string member of a JSON object.
-type jsonField struct {
-	name, value string
-	omitEmpty   bool
-}
-
-// createFields lists the members of a CreateEcDatakeyPairResponse.
-func createFields(r *CreateEcDatakeyPairResponse) [7]jsonField {
-	return [7]jsonField{
-		{"key_id", r.KeyID, false},
-		{"key_spec", r.KeySpec, false},
-		{"public_key", r.PublicKey, false},
-		{"private_key_cipher_text", r.PrivateKeyCipherText, false},
-		{"private_key_plain_text", r.PrivateKeyPlainText, true},
-		{"wrapped_private_key", r.WrappedPrivateKey, true},
-		{"ciphertext_recipient", r.CiphertextRecipient, true},
-	}
-}
-
-// decryptFields lists the members of a DecryptDatakeyPairResponse.
-func decryptFields(r *DecryptDatakeyPairResponse) [4]jsonField {
-	return [4]jsonField{
-		{"key_id", r.KeyID, false},
-		{"key_spec", r.KeySpec, false},
-		{"public_key", r.PublicKey, false},
-		{"private_key_plain_text", r.PrivateKeyPlainText, false},
-	}
-}
-
 // jsonBound is the most bytes appendJSONObject writes for fields: an
 // escaped byte takes at most six.
-func jsonBound(fields []jsonField) int {
+func jsonBound(fields []provider.Field) int {
 	n := 2
 	for _, f := range fields {
-		n += len(f.name) + 4 + 6*len(f.value)
+		n += len(f.Name) + 4 + 6*len(f.Value)
 	}
 	return n
 }
 
 // appendJSONObject appends {"name":"value",...}, skipping empty omitEmpty
 // members.
-func appendJSONObject(dst []byte, fields []jsonField) []byte {
+func appendJSONObject(dst []byte, fields []provider.Field) []byte {
 	dst = append(dst, '{')
 	first := true
 	for _, f := range fields {
-		if f.omitEmpty && f.value == "" {
+		if f.OmitEmpty && f.Value == "" {
 			continue
 		}
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, f.name)
+		dst = appendJSONString(dst, f.Name)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, f.value)
+		dst = appendJSONString(dst, f.Value)
 	}
 	return append(dst, '}')
 }
@@ -136,7 +109,7 @@ const maxPooledBody = 64 << 10
 
 // withJSONBody encodes fields into a pooled buffer sized so the encoding
 // never moves, passes it to write, and wipes it before it goes back.
-func withJSONBody(fields []jsonField, write func([]byte)) {
+func withJSONBody(fields []provider.Field, write func([]byte)) {
 	buf := bodyPool.Get().(*[]byte)
 	if need := jsonBound(fields); cap(*buf) < need {
 		*buf = make([]byte, 0, need)

@@ -37,25 +37,6 @@ type Recipient struct {
 	KeyEncryptionAlgorithm string `json:"key_encryption_algorithm"`
 }
 
-// CreateEcDatakeyPairResponse is the answer of create-ec-datakey-pair. At
-// most one of PrivateKeyPlainText, WrappedPrivateKey and CiphertextRecipient
-// is set; empty fields are omitted.
-type CreateEcDatakeyPairResponse struct {
-	KeyID   string `json:"key_id"`
-	KeySpec string `json:"key_spec"`
-	// PublicKey is base64 DER SubjectPublicKeyInfo.
-	PublicKey string `json:"public_key"`
-	// PrivateKeyCipherText is base64 of the master-key envelope of the
-	// PKCS#8 private key.
-	PrivateKeyCipherText string `json:"private_key_cipher_text"`
-	// PrivateKeyPlainText is base64 DER PKCS#8.
-	PrivateKeyPlainText string `json:"private_key_plain_text,omitempty"`
-	// WrappedPrivateKey is base64 of the custom-key envelope.
-	WrappedPrivateKey string `json:"wrapped_private_key,omitempty"`
-	// CiphertextRecipient is base64 DER CMS EnvelopedData.
-	CiphertextRecipient string `json:"ciphertext_recipient,omitempty"`
-}
-
 // DecryptDatakeyPairRequest asks for the plaintext of a
 // private_key_cipher_text. The envelope names its master key, so no key_id
 // is needed.
@@ -69,14 +50,4 @@ type DecryptDatakeyPairRequest struct {
 	KeySpec string `json:"key_spec,omitempty"`
 	// Sequence is the caller's 36-byte request serial number.
 	Sequence string `json:"sequence,omitempty"`
-}
-
-// DecryptDatakeyPairResponse carries the recovered private key.
-type DecryptDatakeyPairResponse struct {
-	KeyID   string `json:"key_id"`
-	KeySpec string `json:"key_spec"`
-	// PublicKey is base64 DER SubjectPublicKeyInfo.
-	PublicKey string `json:"public_key"`
-	// PrivateKeyPlainText is base64 DER PKCS#8.
-	PrivateKeyPlainText string `json:"private_key_plain_text"`
 }

@@ -1,4 +1,4 @@
-package provider_test
+package huawei_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // tricky holds strings that exercise every escaping rule of encoding/json.
@@ -37,14 +38,14 @@ func TestResponseJSONMatchesEncodingJSON(t *testing.T) {
 			*ptrs[field] = s
 			want, err := json.Marshal(&c)
 			require.NoError(t, err)
-			got := provider.EncodeCreateResponse(&c)
+			got := huawei.EncodeCreateResponse(&c)
 			assert.Equal(t, string(want), string(got), "create, field %d = %q", field, s)
-			assert.LessOrEqual(t, len(got), provider.JSONBound(&c))
+			assert.LessOrEqual(t, len(got), huawei.JSONBound(&c))
 		}
 		d := provider.DecryptDatakeyPairResponse{KeyID: s, KeySpec: s, PublicKey: s, PrivateKeyPlainText: s}
 		want, err := json.Marshal(&d)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(provider.EncodeDecryptResponse(&d)), "decrypt, %q", s)
+		assert.Equal(t, string(want), string(huawei.EncodeDecryptResponse(&d)), "decrypt, %q", s)
 	}
 }
 
@@ -58,8 +59,8 @@ func FuzzResponseJSON(f *testing.F) {
 		r := provider.CreateEcDatakeyPairResponse{KeyID: a, KeySpec: b, PublicKey: c, PrivateKeyCipherText: a, PrivateKeyPlainText: b, WrappedPrivateKey: c}
 		want, err := json.Marshal(&r)
 		require.NoError(t, err)
-		got := provider.EncodeCreateResponse(&r)
+		got := huawei.EncodeCreateResponse(&r)
 		require.Equal(t, string(want), string(got))
-		require.LessOrEqual(t, len(got), provider.JSONBound(&r))
+		require.LessOrEqual(t, len(got), huawei.JSONBound(&r))
 	})
 }

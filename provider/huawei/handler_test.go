@@ -1,4 +1,4 @@
-package provider_test
+package huawei_test
 
 import (
 	"bytes"
@@ -20,10 +20,15 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/huawei"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
 const project = "0123456789abcdef0123456789abcdef"
+
+func newKeyring(testing.TB) keystore.KeyManager { return keyring.New() }
 
 func createURL(srv *httptest.Server) string {
 	return srv.URL + "/v1.0/" + project + "/kms/create-ec-datakey-pair"
@@ -64,14 +69,14 @@ func jsonBody(t testing.TB, v any) io.Reader {
 // TestHandlerRoundTrip: create then decrypt over HTTP for every spec.
 func TestHandlerRoundTrip(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	srv := httptest.NewServer(provider.NewHandler(f.P))
+	srv := httptest.NewServer(huawei.NewHandler(f.P))
 	defer srv.Close()
 	for _, spec := range curves.Specs() {
 		r := do(t, http.MethodPost, createURL(srv), jsonBody(t, map[string]any{
 			"key_id": f.AES, "key_spec": spec, "additional_authenticated_data": "x",
 		}), nil)
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
-		assert.Len(t, r.header.Get(provider.RequestIDHeader), 32)
+		assert.Len(t, r.header.Get(huawei.RequestIDHeader), 32)
 		assert.Contains(t, r.header.Get("Content-Type"), "application/json")
 		var resp provider.CreateEcDatakeyPairResponse
 		require.NoError(t, json.Unmarshal(r.body, &resp))
@@ -93,7 +98,7 @@ func TestHandlerRoundTrip(t *testing.T) {
 // JSON error body {"error":{"error_code","error_msg"}}, never a 500.
 func TestHandlerErrors(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	srv := httptest.NewServer(provider.NewHandler(f.P))
+	srv := httptest.NewServer(huawei.NewHandler(f.P))
 	defer srv.Close()
 	valid := fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, f.AES)
 	for _, tc := range []struct {
@@ -116,17 +121,17 @@ func TestHandlerErrors(t *testing.T) {
 		{"wrong type", "POST", createURL(srv), `{"key_id":1}`, 400, "KMS.0202", "key_id"},
 		{"with_plain_text as number", "POST", createURL(srv), `{"key_id":"x","key_spec":"SM2","with_plain_text":1}`, 400, "KMS.0202", "with_plain_text"},
 		{"trailing data", "POST", createURL(srv), valid + `{}`, 400, "KMS.0202", "after the JSON"},
-		{"too large", "POST", createURL(srv), `{"key_id":"` + strings.Repeat("a", provider.MaxBodySize) + `"}`, 413, "KMS.0203", "bytes"},
+		{"too large", "POST", createURL(srv), `{"key_id":"` + strings.Repeat("a", huawei.MaxBodySize) + `"}`, 413, "KMS.0203", "bytes"},
 		{"missing key_id", "POST", createURL(srv), `{"key_spec":"SM2"}`, 400, "KMS.0204", "key_id"},
 		{"bad key_id", "POST", createURL(srv), `{"key_id":"x","key_spec":"SM2"}`, 400, "KMS.0205", "key_id"},
-		{"unknown key", "POST", createURL(srv), `{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"SM2"}`, 404, provider.FailKeyNotFound.Code(), "does not exist"},
-		{"decrypt garbage", "POST", decryptURL(srv), `{"cipher_text":"AAAA"}`, 400, provider.FailInvalidCiphertext.Code(), "cipher_text"},
+		{"unknown key", "POST", createURL(srv), `{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"SM2"}`, 404, huawei.CodeOf(provider.FailKeyNotFound).Code, "does not exist"},
+		{"decrypt garbage", "POST", decryptURL(srv), `{"cipher_text":"AAAA"}`, 400, huawei.CodeOf(provider.FailInvalidCiphertext).Code, "cipher_text"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, tc.method, tc.url, strings.NewReader(tc.body), nil)
 			assert.Equal(t, tc.status, r.status, string(r.body))
-			assert.NotEmpty(t, r.header.Get(provider.RequestIDHeader))
-			var eb provider.ErrorBody
+			assert.NotEmpty(t, r.header.Get(huawei.RequestIDHeader))
+			var eb huawei.ErrorBody
 			require.NoError(t, json.Unmarshal(r.body, &eb), "error body is JSON: %s", r.body)
 			assert.Equal(t, tc.code, eb.Error.ErrorCode)
 			assert.Contains(t, eb.Error.ErrorMsg, tc.msg)
@@ -140,12 +145,12 @@ func TestHandlerErrors(t *testing.T) {
 // TestHandlerRequestID echoes a caller's request id and replaces a bad one.
 func TestHandlerRequestID(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	srv := httptest.NewServer(provider.NewHandler(f.P))
+	srv := httptest.NewServer(huawei.NewHandler(f.P))
 	defer srv.Close()
-	r := do(t, "POST", createURL(srv), strings.NewReader("{"), map[string]string{provider.RequestIDHeader: "abc-123"})
-	assert.Equal(t, "abc-123", r.header.Get(provider.RequestIDHeader))
-	r = do(t, "POST", createURL(srv), strings.NewReader("{"), map[string]string{provider.RequestIDHeader: "bad id with spaces"})
-	assert.Len(t, r.header.Get(provider.RequestIDHeader), 32)
+	r := do(t, "POST", createURL(srv), strings.NewReader("{"), map[string]string{huawei.RequestIDHeader: "abc-123"})
+	assert.Equal(t, "abc-123", r.header.Get(huawei.RequestIDHeader))
+	r = do(t, "POST", createURL(srv), strings.NewReader("{"), map[string]string{huawei.RequestIDHeader: "bad id with spaces"})
+	assert.Len(t, r.header.Get(huawei.RequestIDHeader), 32)
 }
 
 // TestHandlerAuth: with an authenticator, unauthenticated requests get 401
@@ -164,16 +169,16 @@ func TestHandlerAuth(t *testing.T) {
 		})))
 	var logBuf bytes.Buffer
 	var logMu sync.Mutex
-	h := provider.NewHandler(f.P,
-		provider.WithAuthenticator(auth.Any(auth.Token("s3cret-token"), auth.AKSK(auth.StaticCredentials(map[string]string{"AKID": "SKSECRET"})))),
-		provider.WithLogger(slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logBuf}, nil))))
+	h := huawei.NewHandler(f.P,
+		huawei.WithAuthenticator(auth.Any(auth.Token("s3cret-token"), auth.AKSK(auth.StaticCredentials(map[string]string{"AKID": "SKSECRET"})))),
+		huawei.WithLogger(slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logBuf}, nil))))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	body := fmt.Sprintf(`{"key_id":%q,"key_spec":"ECC_NIST_P256"}`, f.AES)
 
 	r := do(t, "POST", createURL(srv), strings.NewReader(body), nil)
 	assert.Equal(t, 401, r.status)
-	assert.Contains(t, string(r.body), provider.FailUnauthenticated.Code())
+	assert.Contains(t, string(r.body), huawei.CodeOf(provider.FailUnauthenticated).Code)
 	r = do(t, "POST", createURL(srv), strings.NewReader(body), map[string]string{"X-Auth-Token": "wrong"})
 	assert.Equal(t, 401, r.status)
 	// Unauthenticated requests are refused before the body is looked at.
@@ -235,7 +240,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // TestHandlerConcurrent: parallel requests under -race.
 func TestHandlerConcurrent(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	srv := httptest.NewServer(provider.NewHandler(f.P))
+	srv := httptest.NewServer(huawei.NewHandler(f.P))
 	defer srv.Close()
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

@@ -1,4 +1,4 @@
-package provider_test
+package huawei_test
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/huawei"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/wrap"
@@ -122,16 +123,16 @@ func fzNewHandler(tb testing.TB) *fzHandler {
 	}
 	b64 := base64.StdEncoding.EncodeToString
 	allowed := map[string]bool{}
-	for f := provider.Failure(1); f.Code() != ""; f++ {
-		if f.Status() < 500 {
-			allowed[fmt.Sprintf("%d %s", f.Status(), f.Code())] = true
+	for _, f := range provider.Failures() {
+		if c := huawei.CodeOf(f); c.Status < 500 {
+			allowed[fmt.Sprintf("%d %s", c.Status, c.Code)] = true
 		}
 	}
 	if len(allowed) < 10 {
 		tb.Fatalf("only %d client errors in the table", len(allowed))
 	}
 	return &fzHandler{
-		h:     provider.NewHandler(p),
+		h:     huawei.NewHandler(p),
 		p:     p,
 		keyID: md.KeyID,
 		subst: strings.NewReplacer(
@@ -172,14 +173,14 @@ func FuzzHandler(f *testing.F) {
 		rec := httptest.NewRecorder()
 		fh.h.ServeHTTP(rec, req)
 
-		if rid := rec.Header().Get(provider.RequestIDHeader); len(rid) != 32 {
+		if rid := rec.Header().Get(huawei.RequestIDHeader); len(rid) != 32 {
 			t.Fatalf("X-Request-Id is %q, want 32 hex characters", rid)
 		}
 		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Fatalf("status %d with Content-Type %q", rec.Code, ct)
 		}
 		if rec.Code != http.StatusOK {
-			var eb provider.ErrorBody
+			var eb huawei.ErrorBody
 			if err := fzStrictJSON(rec.Body.Bytes(), &eb); err != nil {
 				t.Fatalf("status %d: error body is not {\"error\":{...}}: %v: %s", rec.Code, err, rec.Body)
 			}

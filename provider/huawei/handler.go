@@ -1,4 +1,4 @@
-package provider
+package huawei
 
 import (
 	"bytes"
@@ -14,8 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecdkp/ecdkp/internal/quote"
+	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
 )
+
+// clipLen bounds the caller's text a message echoes.
+const clipLen = 40
 
 // MaxBodySize bounds a request body; larger bodies get 413 KMS.0203.
 const MaxBodySize = 64 << 10
@@ -24,24 +29,24 @@ const MaxBodySize = 64 << 10
 // Cloud's gateways do; the SDK reads it into ServiceResponseError.RequestId.
 const RequestIDHeader = "X-Request-Id"
 
-// HandlerOption configures NewHandler.
-type HandlerOption func(*handler)
+// Option configures NewHandler.
+type Option func(*handler)
 
 // WithAuthenticator requires every request to authenticate (X-Auth-Token,
 // AK/SK signing, or both through auth.Any). Unauthenticated requests get 401
 // before the body is parsed or any key is touched.
-func WithAuthenticator(a auth.Authenticator) HandlerOption {
+func WithAuthenticator(a auth.Authenticator) Option {
 	return func(h *handler) { h.authn = a }
 }
 
 // WithLogger logs one line per request: method, route, status, error code,
 // duration, request id and principal; never bodies or keys.
-func WithLogger(l *slog.Logger) HandlerOption {
+func WithLogger(l *slog.Logger) Option {
 	return func(h *handler) { h.log = l }
 }
 
 type handler struct {
-	p     *Provider
+	p     *provider.Provider
 	authn auth.Authenticator
 	log   *slog.Logger
 }
@@ -54,24 +59,12 @@ type handler struct {
 // project_id must be 32 hex characters; it reaches the Authorizer in the
 // Caller. Every error is a JSON body in the KMS error format with the
 // status of the provider's table.
-func NewHandler(p *Provider, opts ...HandlerOption) http.Handler {
+func NewHandler(p *provider.Provider, opts ...Option) http.Handler {
 	h := &handler{p: p}
 	for _, o := range opts {
 		o(h)
 	}
 	return h
-}
-
-// ErrorBody is the JSON of an error response: Huawei KMS nests error_code
-// and error_msg under "error", and the official SDK reads them from there.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is the inner error object.
-type ErrorDetail struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
 }
 
 const (
@@ -86,13 +79,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rid = newRequestID()
 	}
 	w.Header().Set(RequestIDHeader, rid)
-	caller := Caller{RequestID: rid}
+	caller := provider.Caller{RequestID: rid}
 	status, code := http.StatusOK, ""
 	defer func() {
 		if v := recover(); v != nil {
-			e := Errorf(FailInternal, "internal error")
-			status, code = e.Status, e.Code
-			writeError(w, e)
+			c := writeError(w, provider.Errorf(provider.FailInternal, "internal error"))
+			status, code = c.Status, c.Code
 		}
 		if h.log != nil {
 			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
@@ -102,25 +94,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				slog.String("principal", caller.Principal))
 		}
 	}()
-	e := h.serve(w, r, &caller)
-	if e != nil {
-		status, code = e.Status, e.Code
-		writeError(w, e)
+	if e := h.serve(w, r, &caller); e != nil {
+		c := writeError(w, e)
+		status, code = c.Status, c.Code
 	}
 }
 
-// serve handles one request; a non-nil *Error is written by the caller.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) *Error {
+// serve handles one request; a non-nil *provider.Error is written by the
+// caller.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider.Caller) *provider.Error {
 	project, route, ok := splitPath(r.URL.Path)
 	if !ok {
-		return Errorf(FailNotFound, "no API at %s %s", r.Method, clip(r.URL.Path))
+		return provider.Errorf(provider.FailNotFound, "no API at %s %s", r.Method, quote.Clip(r.URL.Path, clipLen))
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return Errorf(FailMethodNotAllowed, "%s accepts POST, not %s", route, clip(r.Method))
+		return provider.Errorf(provider.FailMethodNotAllowed, "%s accepts POST, not %s", route, quote.Clip(r.Method, clipLen))
 	}
 	if !validProjectID(project) {
-		return Errorf(FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters")
+		return provider.Errorf(provider.FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters")
 	}
 	caller.ProjectID = project
 	body, e := readBody(r)
@@ -130,39 +122,39 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *Caller) 
 	if h.authn != nil {
 		pr, err := h.authn.Authenticate(r, body)
 		if err != nil {
-			return wrapErr(FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "))
+			return provider.Wrapf(provider.FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "))
 		}
 		caller.Principal = pr.ID
 	}
-	ctx := WithCaller(r.Context(), *caller)
+	ctx := provider.WithCaller(r.Context(), *caller)
 	var (
-		fields []jsonField
+		fields []provider.Field
 		err    error
 	)
 	switch route {
 	case routeCreate:
-		var req CreateEcDatakeyPairRequest
+		var req provider.CreateEcDatakeyPairRequest
 		if e := decodeJSON(body, &req); e != nil {
 			return e
 		}
-		var resp *CreateEcDatakeyPairResponse
+		var resp *provider.CreateEcDatakeyPairResponse
 		if resp, err = h.p.CreateEcDatakeyPair(ctx, &req); err == nil {
-			f := createFields(resp)
+			f := resp.Fields()
 			fields = f[:]
 		}
 	case routeDecrypt:
-		var req DecryptDatakeyPairRequest
+		var req provider.DecryptDatakeyPairRequest
 		if e := decodeJSON(body, &req); e != nil {
 			return e
 		}
-		var resp *DecryptDatakeyPairResponse
+		var resp *provider.DecryptDatakeyPairResponse
 		if resp, err = h.p.DecryptDatakeyPair(ctx, &req); err == nil {
-			f := decryptFields(resp)
+			f := resp.Fields()
 			fields = f[:]
 		}
 	}
 	if err != nil {
-		return AsError(err)
+		return provider.AsError(err)
 	}
 	// The body holds the plaintext private key: withJSONBody wipes it
 	// once written.
@@ -225,39 +217,39 @@ func newRequestID() string {
 }
 
 // readBody reads at most MaxBodySize bytes.
-func readBody(r *http.Request) ([]byte, *Error) {
+func readBody(r *http.Request) ([]byte, *provider.Error) {
 	if r.ContentLength > MaxBodySize {
-		return nil, Errorf(FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
+		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return nil, wrapErr(FailCanceled, err, "request canceled while reading the body")
+			return nil, provider.Wrapf(provider.FailCanceled, err, "request canceled while reading the body")
 		}
-		return nil, wrapErr(FailMalformedJSON, err, "reading the request body failed")
+		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "reading the request body failed")
 	}
 	if len(body) > MaxBodySize {
-		return nil, Errorf(FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
+		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
 	}
 	return body, nil
 }
 
 // decodeJSON parses one JSON object with no unknown fields and nothing
 // after it.
-func decodeJSON(body []byte, v any) *Error {
+func decodeJSON(body []byte, v any) *provider.Error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return Errorf(FailMalformedJSON, "request body is empty; a JSON object is required")
+		return provider.Errorf(provider.FailMalformedJSON, "request body is empty; a JSON object is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return wrapErr(FailMalformedJSON, err, "request body is not valid JSON for this API: %s", jsonProblem(err))
+		return provider.Wrapf(provider.FailMalformedJSON, err, "request body is not valid JSON for this API: %s", jsonProblem(err))
 	}
 	if dec.More() {
-		return Errorf(FailMalformedJSON, "request body has data after the JSON object")
+		return provider.Errorf(provider.FailMalformedJSON, "request body has data after the JSON object")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(FailMalformedJSON, "request body has data after the JSON object")
+		return provider.Errorf(provider.FailMalformedJSON, "request body has data after the JSON object")
 	}
 	return nil
 }
@@ -272,20 +264,9 @@ func jsonProblem(err error) string {
 	case errors.As(err, &te):
 		return "field " + te.Field + " must be " + te.Type.String()
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + clip(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return "unknown field " + quote.Clip(strings.TrimPrefix(err.Error(), "json: unknown field "), clipLen)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated"
 	}
 	return "malformed"
-}
-
-func writeError(w http.ResponseWriter, e *Error) {
-	out, _ := json.Marshal(ErrorBody{ErrorDetail{ErrorCode: e.Code, ErrorMsg: e.Message}})
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	status := e.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
 }
