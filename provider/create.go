@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
-	"sync"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/secret"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
@@ -27,6 +27,55 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 }
 
 func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (*CreateEcDatakeyPairResponse, error) {
+	curve, err := checkCreate(req)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := p.holderFor(ctx, req, curve.Spec())
+	if err != nil {
+		return nil, err
+	}
+	mk, _, err := p.admit(ctx, admission{
+		action: ActionCreateDataKeyPair, keyID: req.KeyID, sequence: req.Sequence,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: holder.conds,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	key, err := curve.GenerateKey()
+	if err != nil {
+		return nil, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
+	}
+	defer key.Destroy()
+
+	mkw := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}
+	aad := []byte(req.AdditionalAuthenticatedData)
+	need, err := scratchSize(curve, mkw, len(aad))
+	if err != nil {
+		return nil, Wrapf(FailInternal, err, "sizing the %s encodings failed", req.KeySpec)
+	}
+	s := getScratch(need)
+	defer s.release()
+	out, err := seal(ctx, &s, key, mkw, aad)
+	if err != nil {
+		return nil, err
+	}
+	var second []byte
+	switch {
+	case holder.w != nil:
+		if second, err = holder.w.Wrap(ctx, out.pkcs8, aad); err != nil {
+			return nil, holderError(err)
+		}
+	case req.WithPlainText == nil || *req.WithPlainText:
+		second = out.pkcs8
+	}
+	return respond(req, holder, out, second), nil
+}
+
+// checkCreate validates a create request's own fields and resolves its
+// key spec.
+func checkCreate(req *CreateEcDatakeyPairRequest) (curves.Curve, error) {
 	if req == nil {
 		return nil, Errorf(FailMissingParameter, "request body is required")
 	}
@@ -46,129 +95,76 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	if req.Pin != nil || req.PinType != nil {
 		return nil, Errorf(FailInvalidParameter, "pin and pin_type are not supported: private keys are returned as PKCS#8 without a PIN")
 	}
-	holder, err := p.holderFor(ctx, req, curve.Spec())
-	if err != nil {
-		return nil, err
-	}
-	withPlain := req.WithPlainText == nil || *req.WithPlainText
-	if holder.w != nil {
-		withPlain = false
-	}
+	return curve, nil
+}
 
-	mk, md, err := p.resolveKey(ctx, req.KeyID)
-	if err != nil {
-		return nil, err
-	}
-	if p.authz != nil {
-		conds := map[string]string{CondKeySpec: req.KeySpec}
-		aadConds(conds, req.AdditionalAuthenticatedData)
-		for k, v := range holder.conds {
-			conds[k] = v
-		}
-		if err := p.authorize(ctx, ActionCreateDataKeyPair, md, conds); err != nil {
-			return nil, err
-		}
-	}
-	if err := canceled(ctx); err != nil {
-		return nil, err
-	}
-	if err := p.checkReplay(CallerFrom(ctx), ActionCreateDataKeyPair, req.Sequence); err != nil {
-		return nil, err
-	}
+// sealed is a new key pair in the scratch buffer: its PKCS#8 private key,
+// its SPKI public key and the master-key envelope of the PKCS#8.
+type sealed struct {
+	pkcs8, spki, envelope []byte
+}
 
-	key, err := curve.GenerateKey()
+// scratchSize is what seal appends to its buffer for a curve, a master key
+// wrapper and an AAD length: the PKCS#8, the SPKI, and the envelope of the
+// PKCS#8 with the additional data it builds behind it.
+func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, aadLen int) (int, error) {
+	pkcs8, err := encoding.PKCS8Len(c)
 	if err != nil {
-		return nil, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
+		return 0, err
 	}
-	defer key.Destroy()
+	spki, err := encoding.SPKILen(c)
+	if err != nil {
+		return 0, err
+	}
+	return pkcs8 + spki + mkw.AppendCap(pkcs8, aadLen), nil
+}
 
-	// The PKCS#8, the SPKI and the master-key envelope share one pooled
-	// scratch buffer, sized up front so appends do not move it; every array
-	// it has been in is wiped before the call returns.
-	aad := []byte(req.AdditionalAuthenticatedData)
-	scratch := scratchPool.Get().(*[]byte)
-	if need := scratchSize(curve, len(aad)); cap(*scratch) < need {
-		*scratch = make([]byte, 0, need)
-	}
-	buf := (*scratch)[:0]
-	defer func() {
-		clear((*scratch)[:cap(*scratch)])
-		if cap(buf) > cap(*scratch) { // an append outgrew scratchSize
-			clear(buf[:cap(buf)])
-			*scratch = buf[:0]
-		}
-		if cap(*scratch) <= maxPooledScratch {
-			scratchPool.Put(scratch)
-		}
-	}()
-	out, err := encoding.AppendPKCS8(buf, key)
+// seal encodes key into s and seals its PKCS#8 under the master key.
+func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.MasterKeyWrapper, aad []byte) (sealed, error) {
+	spec := key.Curve().Spec()
+	buf, err := encoding.AppendPKCS8(s.buf, key)
 	if err != nil {
-		return nil, Wrapf(FailInternal, err, "encoding the %s private key failed", req.KeySpec)
+		return sealed{}, Wrapf(FailInternal, err, "encoding the %s private key failed", spec)
 	}
-	buf = out
+	s.buf = buf
 	pkcs8End := len(buf)
-	if out, err = encoding.AppendSPKI(buf, key.PublicKey()); err != nil {
-		return nil, Wrapf(FailInternal, err, "encoding the %s public key failed", req.KeySpec)
+	if buf, err = encoding.AppendSPKI(buf, key.PublicKey()); err != nil {
+		return sealed{}, Wrapf(FailInternal, err, "encoding the %s public key failed", spec)
 	}
-	buf = out
+	s.buf = buf
 	spkiEnd := len(buf)
-	mkw := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}
-	if out, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], aad); err != nil {
-		return nil, Wrapf(FailInternal, err, "sealing under master key %s failed", req.KeyID)
+	if buf, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], aad); err != nil {
+		return sealed{}, Wrapf(FailInternal, err, "sealing under master key %s failed", keystore.FormatKeyID(mkw.Key.ID()))
 	}
-	buf = out
-	pkcs8, spki, sealed := buf[:pkcs8End:pkcs8End], buf[pkcs8End:spkiEnd:spkiEnd], buf[spkiEnd:]
-	var second []byte
-	switch {
-	case holder.w != nil:
-		if second, err = holder.w.Wrap(ctx, pkcs8, aad); err != nil {
-			return nil, holderError(err)
-		}
-	case withPlain:
-		second = pkcs8
-	}
-	// One allocation holds the base64 of all three outputs.
+	s.buf = buf
+	return sealed{pkcs8: buf[:pkcs8End:pkcs8End], spki: buf[pkcs8End:spkiEnd:spkiEnd], envelope: buf[spkiEnd:]}, nil
+}
+
+// respond builds the response: one allocation holds the base64 of the
+// public key, the envelope and the second holder's form of the private key
+// (the plaintext PKCS#8 or its holder's envelope; nil for none).
+func respond(req *CreateEcDatakeyPairRequest, h holder, out sealed, second []byte) *CreateEcDatakeyPairResponse {
 	var sb strings.Builder
 	enc := base64.StdEncoding
-	sb.Grow(enc.EncodedLen(len(spki)) + enc.EncodedLen(len(sealed)) + enc.EncodedLen(len(second)))
-	pubKey := appendB64(&sb, spki)
-	cipherText := appendB64(&sb, sealed)
-	secondText := appendB64(&sb, second)
+	sb.Grow(enc.EncodedLen(len(out.spki)) + enc.EncodedLen(len(out.envelope)) + enc.EncodedLen(len(second)))
+	pub := appendB64(&sb, out.spki)
+	env := appendB64(&sb, out.envelope)
+	sec := appendB64(&sb, second)
 	all := sb.String()
 	resp := &CreateEcDatakeyPairResponse{
 		KeyID:                req.KeyID,
 		KeySpec:              req.KeySpec,
-		PublicKey:            all[pubKey[0]:pubKey[1]],
-		PrivateKeyCipherText: all[cipherText[0]:cipherText[1]],
+		PublicKey:            all[pub[0]:pub[1]],
+		PrivateKeyCipherText: all[env[0]:env[1]],
 	}
-	if second != nil {
-		if holder.w != nil {
-			*holder.field(resp) = all[secondText[0]:secondText[1]]
-		} else {
-			resp.PrivateKeyPlainText = all[secondText[0]:secondText[1]]
-		}
+	switch {
+	case second == nil:
+	case h.w != nil:
+		*h.field(resp) = all[sec[0]:sec[1]]
+	default:
+		resp.PrivateKeyPlainText = all[sec[0]:sec[1]]
 	}
-	return resp, nil
-}
-
-// scratchPool holds the buffers of CreateEcDatakeyPair: big enough for a
-// P-521 PKCS#8, SPKI and envelope with a short AAD.
-var scratchPool = &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// maxPooledScratch bounds the buffers that go back to the pool: the
-// largest built-in curve with the largest AAD fits.
-const maxPooledScratch = 4096
-
-// scratchSize bounds what CreateEcDatakeyPair appends to its scratch
-// buffer for a curve and an AAD length: the PKCS#8 and the SPKI (each at
-// most the scalar, the point and 96 bytes of ASN.1 framing and OIDs), the
-// envelope of the PKCS#8, and the GCM additional data behind it.
-func scratchSize(c curves.Curve, aadLen int) int {
-	s := c.ScalarSize()
-	pkcs8 := 96 + s + 1 + 2*s
-	spki := 96 + 1 + 2*s
-	ad := wrap.MasterHeaderSize + len(c.Spec()) + 1 + aadLen
-	return pkcs8 + spki + wrap.MasterOverhead + pkcs8 + ad
+	return resp
 }
 
 // appendB64 writes the base64 of src to sb in chunks (no heap copy) and
@@ -184,16 +180,3 @@ func appendB64(sb *strings.Builder, src []byte) [2]int {
 	}
 	return [2]int{start, sb.Len()}
 }
-
-// aadConds fills the AAD condition keys.
-func aadConds(conds map[string]string, aad string) {
-	if aad == "" {
-		conds[CondEncryptionContextPresent] = "false"
-		return
-	}
-	conds[CondEncryptionContextPresent] = "true"
-	conds[CondEncryptionContext] = aad
-}
-
-// specOf returns a curve's spec as the response string.
-func specOf(c curves.Curve) string { return string(c.Spec()) }

@@ -23,30 +23,7 @@ func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 }
 
 func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (*DecryptDatakeyPairResponse, error) {
-	if req == nil {
-		return nil, Errorf(FailMissingParameter, "request body is required")
-	}
-	if req.CipherText == "" {
-		return nil, Errorf(FailMissingParameter, "cipher_text is required")
-	}
-	if len(req.CipherText) > MaxCipherTextLen {
-		return nil, Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
-	}
-	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
-		return nil, err
-	}
-	if err := checkSequence(req.Sequence); err != nil {
-		return nil, err
-	}
-	specs := curves.Specs()
-	if req.KeySpec != "" {
-		c, err := lookupSpec(req.KeySpec)
-		if err != nil {
-			return nil, err
-		}
-		specs = []curves.Spec{c.Spec()}
-	}
-	envelope, err := decodeB64("cipher_text", req.CipherText, FailInvalidCiphertext)
+	envelope, specs, err := checkDecrypt(req)
 	if err != nil {
 		return nil, err
 	}
@@ -55,55 +32,19 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		return nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
 	keyID := keystore.FormatKeyID(h.KeyID)
-	mk, md, err := p.resolveKey(ctx, keyID)
+	mk, md, err := p.admit(ctx, admission{
+		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
+	})
 	if err != nil {
 		return nil, err
 	}
 	if alg, _ := md.KeySpec.Algorithm(); alg != h.Algorithm {
 		return nil, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
 	}
-	if p.authz != nil {
-		conds := map[string]string{}
-		if req.KeySpec != "" {
-			conds[CondKeySpec] = req.KeySpec
-		}
-		aadConds(conds, req.AdditionalAuthenticatedData)
-		if err := p.authorize(ctx, ActionDecrypt, md, conds); err != nil {
-			return nil, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, Wrapf(FailCanceled, err, "request canceled")
-	}
-	if err := p.checkReplay(CallerFrom(ctx), ActionDecrypt, req.Sequence); err != nil {
-		return nil, err
-	}
-
-	aad := []byte(req.AdditionalAuthenticatedData)
-	var (
-		pt      []byte
-		spec    curves.Spec
-		lastErr error
-	)
-	for _, s := range specs {
-		pt, lastErr = wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, envelope, aad)
-		if lastErr == nil {
-			spec = s
-			break
-		}
-		if !errors.Is(lastErr, wrap.ErrDecrypt) {
-			break
-		}
-	}
-	if lastErr != nil {
-		switch {
-		case errors.Is(lastErr, wrap.ErrDecrypt):
-			return nil, Wrapf(FailDecrypt, lastErr, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, specHint(req.KeySpec))
-		case errors.Is(lastErr, wrap.ErrKeyUnavailable):
-			return nil, Wrapf(FailDecrypt, lastErr, "cipher_text names version %d of master key %s, which it does not hold", h.KeyVersion, keyID)
-		default:
-			return nil, Wrapf(FailInternal, lastErr, "opening cipher_text under master key %s failed", keyID)
-		}
+	pt, spec, err := open(ctx, mk, envelope, []byte(req.AdditionalAuthenticatedData), specs)
+	if err != nil {
+		return nil, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
 	defer clear(pt)
 	key, err := encoding.ParsePKCS8(pt)
@@ -123,9 +64,68 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	}, nil
 }
 
-func specHint(spec string) string {
-	if spec == "" {
-		return ""
+// checkDecrypt validates a decrypt request's own fields and returns the
+// envelope and the key specs it may hold.
+func checkDecrypt(req *DecryptDatakeyPairRequest) ([]byte, []curves.Spec, error) {
+	if req == nil {
+		return nil, nil, Errorf(FailMissingParameter, "request body is required")
 	}
-	return " and key_spec " + spec
+	if req.CipherText == "" {
+		return nil, nil, Errorf(FailMissingParameter, "cipher_text is required")
+	}
+	if len(req.CipherText) > MaxCipherTextLen {
+		return nil, nil, Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
+	}
+	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSequence(req.Sequence); err != nil {
+		return nil, nil, err
+	}
+	specs := curves.Specs()
+	if req.KeySpec != "" {
+		c, err := lookupSpec(req.KeySpec)
+		if err != nil {
+			return nil, nil, err
+		}
+		specs = []curves.Spec{c.Spec()}
+	}
+	envelope, err := decodeB64("cipher_text", req.CipherText, FailInvalidCiphertext)
+	if err != nil {
+		return nil, nil, err
+	}
+	return envelope, specs, nil
+}
+
+// open unwraps the envelope, trying each spec it may hold (the v1 envelope
+// authenticates its spec without storing it: at most one GCM tag check
+// each).
+func open(ctx context.Context, mk keystore.MasterKey, envelope, aad []byte, specs []curves.Spec) ([]byte, curves.Spec, error) {
+	var lastErr error
+	for _, s := range specs {
+		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, envelope, aad)
+		if err == nil {
+			return pt, s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, wrap.ErrDecrypt) {
+			break
+		}
+	}
+	return nil, "", lastErr
+}
+
+// openError maps an envelope that does not open to the failure table.
+func openError(err error, keyID string, version uint32, specHint string) error {
+	switch {
+	case errors.Is(err, wrap.ErrDecrypt):
+		hint := ""
+		if specHint != "" {
+			hint = " and key_spec " + specHint
+		}
+		return Wrapf(FailDecrypt, err, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, hint)
+	case errors.Is(err, wrap.ErrKeyUnavailable):
+		return Wrapf(FailDecrypt, err, "cipher_text names version %d of master key %s, which it does not hold", version, keyID)
+	}
+	return Wrapf(FailInternal, err, "opening cipher_text under master key %s failed", keyID)
 }

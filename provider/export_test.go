@@ -1,9 +1,21 @@
 package provider
 
-import "sync"
+import (
+	"sync"
 
-// ScratchSize exposes scratchSize to the external tests.
-var ScratchSize = scratchSize
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/wrap"
+)
+
+// ScratchSize is what CreateEcDatakeyPair reserves for a curve and an AAD
+// length.
+func ScratchSize(c curves.Curve, aadLen int) int {
+	n, err := scratchSize(c, wrap.MasterKeyWrapper{Spec: c.Spec()}, aadLen)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
 
 // SwapScratchPool replaces CreateEcDatakeyPair's scratch pool by an empty
 // one whose New is newBuf and returns a function that puts the old pool

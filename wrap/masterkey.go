@@ -156,20 +156,27 @@ type MasterKeyWrapper struct {
 // GCM additional data in the capacity past its end.
 func (w MasterKeyWrapper) Wrap(ctx context.Context, plaintext, aad []byte) ([]byte, error) {
 	n := MasterOverhead + len(plaintext)
-	out, err := w.AppendWrap(ctx, make([]byte, 0, n+w.adLen(aad)), plaintext, aad)
+	out, err := w.AppendWrap(ctx, make([]byte, 0, w.AppendCap(len(plaintext), len(aad))), plaintext, aad)
 	if err != nil {
 		return nil, err
 	}
 	return out[:n:n], nil
 }
 
+// AppendCap is the spare capacity AppendWrap needs in dst to seal a
+// plaintext of plaintextLen bytes with an aad of aadLen bytes without
+// growing it: the envelope and, past it, the GCM additional data.
+func (w MasterKeyWrapper) AppendCap(plaintextLen, aadLen int) int {
+	return MasterOverhead + plaintextLen + w.adLen(aadLen)
+}
+
 // AppendWrap appends the envelope of plaintext to dst and returns the
 // extended slice, for callers that keep their buffers in a pool. The GCM
 // additional data (header, key spec and aad: nothing secret) is built in
 // the capacity past the envelope; when dst has less spare capacity than
-// MasterOverhead+len(plaintext)+MasterHeaderSize+len(Spec)+1+len(aad),
-// dst grows as with append, and the old array is left as it was for the
-// caller to wipe. plaintext must not overlap the appended region.
+// AppendCap(len(plaintext), len(aad)), dst grows as with append, and the
+// old array is left as it was for the caller to wipe. plaintext must not
+// overlap the appended region.
 func (w MasterKeyWrapper) AppendWrap(ctx context.Context, dst, plaintext, aad []byte) ([]byte, error) {
 	version := w.Key.CurrentVersion()
 	kc, err := w.Key.Version(version)
@@ -178,7 +185,7 @@ func (w MasterKeyWrapper) AppendWrap(ctx context.Context, dst, plaintext, aad []
 	}
 	base := len(dst)
 	n := MasterOverhead + len(plaintext)
-	out := slices.Grow(dst, n+w.adLen(aad))[:base+MasterHeaderSize+MasterNonceSize]
+	out := slices.Grow(dst, w.AppendCap(len(plaintext), len(aad)))[:base+MasterHeaderSize+MasterNonceSize]
 	env := out[base:]
 	copy(env, envelopeMagic)
 	env[4] = byte(w.Key.Algorithm())
@@ -205,9 +212,10 @@ func (w MasterKeyWrapper) AppendWrap(ctx context.Context, dst, plaintext, aad []
 	return sealed, nil
 }
 
-// adLen is the length of the GCM additional data for aad.
-func (w MasterKeyWrapper) adLen(aad []byte) int {
-	return MasterHeaderSize + len(w.Spec) + 1 + len(aad)
+// adLen is the length of the GCM additional data for an aad of aadLen
+// bytes: what appendMasterAD writes.
+func (w MasterKeyWrapper) adLen(aadLen int) int {
+	return MasterHeaderSize + len(w.Spec) + 1 + aadLen
 }
 
 // MasterKeyUnwrapper opens master-key envelopes of one key spec.

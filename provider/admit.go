@@ -1,0 +1,113 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ecdkp/ecdkp/provider/keystore"
+)
+
+// admission is what a request asks of its master key, the first step of
+// both operations: what the Authorizer decides on and the sequence to
+// record.
+type admission struct {
+	action   string
+	keyID    string
+	sequence string
+	// keySpec is the data key pair's spec, "" when the request names none.
+	keySpec string
+	aad     string
+	// holder holds the condition keys of the private key's second holder
+	// (the wrapping algorithm, the attested PCRs); nil when there is none.
+	holder map[string]string
+}
+
+// conditions are the condition keys of the request and its master key, as
+// the Authorizer sees them.
+func (a admission) conditions(md keystore.KeyMetadata) map[string]string {
+	conds := make(map[string]string, 5+len(a.holder))
+	if a.keySpec != "" {
+		conds[CondKeySpec] = a.keySpec
+	}
+	if a.aad == "" {
+		conds[CondEncryptionContextPresent] = "false"
+	} else {
+		conds[CondEncryptionContextPresent] = "true"
+		conds[CondEncryptionContext] = a.aad
+	}
+	for k, v := range a.holder {
+		conds[k] = v
+	}
+	conds[CondKeyUsage] = string(md.KeyUsage)
+	conds[CondKeyOrigin] = string(md.Origin)
+	return conds
+}
+
+// admit resolves the master key and checks its state and usage, asks the
+// Authorizer, checks the caller has not given up, and records the
+// sequence: everything before key material is generated or decrypted.
+func (p *Provider) admit(ctx context.Context, a admission) (keystore.MasterKey, keystore.KeyMetadata, error) {
+	mk, md, err := p.resolveKey(ctx, a.keyID)
+	if err != nil {
+		return nil, md, err
+	}
+	if err := p.authorize(ctx, a, md); err != nil {
+		return nil, md, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, md, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
+	}
+	if err := p.checkReplay(CallerFrom(ctx), a.action, a.sequence); err != nil {
+		return nil, md, err
+	}
+	return mk, md, nil
+}
+
+// resolveKey looks a master key up and checks it may seal or open data keys.
+func (p *Provider) resolveKey(ctx context.Context, keyID string) (keystore.MasterKey, keystore.KeyMetadata, error) {
+	mk, err := p.keys.Key(ctx, keyID)
+	if err != nil {
+		if errors.Is(err, keystore.ErrKeyNotFound) {
+			return nil, keystore.KeyMetadata{}, Wrapf(FailKeyNotFound, err, "master key %s does not exist", keyID)
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, keystore.KeyMetadata{}, Wrapf(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
+		}
+		return nil, keystore.KeyMetadata{}, Wrapf(FailInternal, err, "key store failed to resolve master key %s", keyID)
+	}
+	md := mk.Metadata()
+	switch md.KeyState {
+	case keystore.KeyEnabled:
+	case keystore.KeyDisabled:
+		return nil, md, Errorf(FailKeyDisabled, "master key %s is disabled", keyID)
+	case keystore.KeyPendingDeletion:
+		return nil, md, Errorf(FailKeyPendingDeletion, "master key %s is pending deletion", keyID)
+	case keystore.KeyPendingImport:
+		return nil, md, Errorf(FailKeyPendingImport, "master key %s is pending import of its key material", keyID)
+	default:
+		return nil, md, Errorf(FailInternal, "master key %s has unknown state %q", keyID, md.KeyState)
+	}
+	if md.KeyUsage != keystore.UsageEncryptDecrypt {
+		return nil, md, Errorf(FailKeyUsage, "master key %s has usage %s, this operation needs %s", keyID, md.KeyUsage, keystore.UsageEncryptDecrypt)
+	}
+	if _, ok := md.KeySpec.Algorithm(); !ok {
+		return nil, md, Errorf(FailKeyUsage, "master key %s has spec %s, this operation needs AES_256 or SM4", keyID, md.KeySpec)
+	}
+	return mk, md, nil
+}
+
+// authorize runs the Authorizer, when one is set.
+func (p *Provider) authorize(ctx context.Context, a admission, md keystore.KeyMetadata) error {
+	if p.authz == nil {
+		return nil
+	}
+	req := &AuthzRequest{Action: a.action, KeyID: md.KeyID, Caller: CallerFrom(ctx), Conditions: a.conditions(md)}
+	if err := p.authz.Authorize(ctx, req); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return e
+		}
+		return Wrapf(FailForbidden, err, "%s on master key %s is not allowed", a.action, md.KeyID)
+	}
+	return nil
+}
