@@ -135,11 +135,11 @@ func (f failingVerifier) Verify([]byte) (*wrap.Attestation, error) {
 // WithAttestationVerifier sets how recipient attestation documents are
 // verified; the default is a Nitro verifier for AWS's published root.
 func WithAttestationVerifier(v wrap.AttestationVerifier) Option {
-	return func(p *Provider) error {
+	return func(p *Provider) {
 		if v == nil {
-			return errors.New("provider: WithAttestationVerifier(nil)")
+			p.optErr = errors.Join(p.optErr, errors.New("provider: WithAttestationVerifier(nil)"))
+			return
 		}
 		p.attest = v
-		return nil
 	}
 }

@@ -18,20 +18,24 @@ type Provider struct {
 
 	attest     wrap.AttestationVerifier
 	attestOnce sync.Once
+
+	optErr error // the first invalid option, reported by New
 }
 
-// Option configures a Provider.
-type Option func(*Provider) error
+// Option configures a Provider. Options never fail themselves; New reports
+// an invalid one.
+type Option func(*Provider)
 
 // WithAuthorizer sets the hook that decides every request after its master
 // key is resolved and before any key material is generated or decrypted.
+// A nil Authorizer makes New fail.
 func WithAuthorizer(a Authorizer) Option {
-	return func(p *Provider) error {
+	return func(p *Provider) {
 		if a == nil {
-			return errors.New("provider: WithAuthorizer(nil)")
+			p.optErr = errors.Join(p.optErr, errors.New("provider: WithAuthorizer(nil)"))
+			return
 		}
 		p.authz = a
-		return nil
 	}
 }
 
@@ -42,9 +46,10 @@ func New(keys keystore.KeyStore, opts ...Option) (*Provider, error) {
 	}
 	p := &Provider{keys: keys, seqs: newSequenceCache(DefaultReplayWindow, time.Now)}
 	for _, o := range opts {
-		if err := o(p); err != nil {
-			return nil, err
-		}
+		o(p)
+	}
+	if p.optErr != nil {
+		return nil, p.optErr
 	}
 	return p, nil
 }

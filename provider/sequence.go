@@ -28,13 +28,12 @@ const maxSequences = 1 << 16
 // WithReplayWindow sets how long a sequence is remembered; 0 disables
 // replay detection.
 func WithReplayWindow(d time.Duration) Option {
-	return func(p *Provider) error {
+	return func(p *Provider) {
 		if d <= 0 {
 			p.seqs = nil
-			return nil
+			return
 		}
 		p.seqs = newSequenceCache(d, time.Now)
-		return nil
 	}
 }
 

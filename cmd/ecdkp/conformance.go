@@ -26,11 +26,8 @@ func runConformance(ctx context.Context, e *env, args []string) error {
 	ak := fs.String("ak", "", "sign requests with this access key (SDK-HMAC-SHA256)")
 	sk := fs.String("sk", "", "the access key's secret (or $ECDKP_SK)")
 	openssl := fs.String("openssl", "auto", "openssl for the OpenSSL checks: auto (from PATH, skipped when absent), off, or a path")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *endpoint == "" {
 		return errors.New("--endpoint is required")

@@ -16,30 +16,23 @@ func runCreate(ctx context.Context, e *env, args []string) error {
 	seq := fs.String("sequence", "", "36-byte request sequence number")
 	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
 	sf := addStoreFlags(fs)
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *spec == "" {
 		return fmt.Errorf("--key-spec is required")
 	}
-	kr, err := sf.open(e)
+	st, p, err := sf.openProvider(e)
 	if err != nil {
 		return err
 	}
-	defer kr.close()
+	defer st.close()
 	if *keyID == "" {
-		md, err := kr.DefaultKey(ctx)
+		md, err := st.DefaultKey(ctx)
 		if err != nil {
 			return err
 		}
 		*keyID = md.KeyID
-	}
-	p, err := provider.New(kr)
-	if err != nil {
-		return err
 	}
 	req := &provider.CreateEcDatakeyPairRequest{KeyID: *keyID, KeySpec: *spec, AdditionalAuthenticatedData: *aad, Sequence: *seq}
 	req.WithPlainText = withPlain

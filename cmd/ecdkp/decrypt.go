@@ -14,24 +14,17 @@ func runDecrypt(ctx context.Context, e *env, args []string) error {
 	spec := fs.String("key-spec", "", "the data key pair's spec, if known")
 	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
 	sf := addStoreFlags(fs)
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *ct == "" {
 		return fmt.Errorf("--cipher-text is required")
 	}
-	kr, err := sf.open(e)
+	st, p, err := sf.openProvider(e)
 	if err != nil {
 		return err
 	}
-	defer kr.close()
-	p, err := provider.New(kr)
-	if err != nil {
-		return err
-	}
+	defer st.close()
 	resp, err := p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: *ct, AdditionalAuthenticatedData: *aad, KeySpec: *spec})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11"
@@ -27,6 +28,21 @@ type store struct {
 	keystore.KeyManager
 	close func() error
 	where string
+}
+
+// openProvider opens the chosen store and a provider over it; the caller
+// closes the store.
+func (s storeFlags) openProvider(e *env, opts ...provider.Option) (*store, *provider.Provider, error) {
+	st, err := s.open(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := provider.New(st, opts...)
+	if err != nil {
+		st.close()
+		return nil, nil, err
+	}
+	return st, p, nil
 }
 
 // open opens the chosen store.

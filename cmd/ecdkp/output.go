@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
+
+	"github.com/ecdkp/ecdkp/encoding"
 )
 
 // printJSON writes v indented to w.
@@ -17,24 +18,37 @@ func printJSON(w io.Writer, v any) error {
 
 // printKeys writes a create or decrypt response; with pemOut it adds
 // public_key_pem and (when there is a plaintext) private_key_pem, the keys
-// re-armoured as PEM, to the same JSON object.
+// as package encoding writes them in PEM, to the same JSON object.
 func printKeys(w io.Writer, resp any, pemOut bool, pubB64, privB64 string) error {
 	if !pemOut {
 		return printJSON(w, resp)
 	}
 	extra := map[string]string{}
-	for field, v := range map[string]struct{ typ, b64 string }{
-		"public_key_pem":  {"PUBLIC KEY", pubB64},
-		"private_key_pem": {"PRIVATE KEY", privB64},
-	} {
-		if v.b64 == "" {
-			continue
+	pub, err := decodeKey(pubB64, func(der []byte) ([]byte, error) {
+		k, err := encoding.ParseSPKI(der)
+		if err != nil {
+			return nil, err
 		}
-		der, err := base64.StdEncoding.DecodeString(v.b64)
+		return encoding.MarshalSPKIPEM(k)
+	})
+	if err != nil {
+		return err
+	}
+	extra["public_key_pem"] = string(pub)
+	if privB64 != "" {
+		priv, err := decodeKey(privB64, func(der []byte) ([]byte, error) {
+			k, err := encoding.ParsePKCS8(der)
+			if err != nil {
+				return nil, err
+			}
+			defer k.Destroy()
+			return encoding.MarshalPKCS8PEM(k)
+		})
 		if err != nil {
 			return err
 		}
-		extra[field] = string(pem.EncodeToMemory(&pem.Block{Type: v.typ, Bytes: der}))
+		defer clear(priv)
+		extra["private_key_pem"] = string(priv)
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {
@@ -53,4 +67,15 @@ func printKeys(w io.Writer, resp any, pemOut bool, pubB64, privB64 string) error
 	out.WriteByte('\n')
 	_, err = w.Write(out.Bytes())
 	return err
+}
+
+// decodeKey decodes a base64 DER key and re-encodes it with toPEM; the DER
+// is wiped.
+func decodeKey(b64 string, toPEM func(der []byte) ([]byte, error)) ([]byte, error) {
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(der)
+	return toPEM(der)
 }

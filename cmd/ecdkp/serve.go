@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/huawei"
 )
@@ -21,11 +19,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ak := fs.String("ak", "", "accept requests signed with this access key (SDK-HMAC-SHA256)")
 	sk := fs.String("sk", "", "the access key's secret (or $ECDKP_SK)")
 	sf := addStoreFlags(fs)
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *token == "" {
 		*token = e.getenv("ECDKP_TOKEN")
@@ -36,16 +31,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if (*ak == "") != (*sk == "") {
 		return errors.New("--ak and --sk go together")
 	}
-	kr, err := sf.open(e)
+	kr, p, err := sf.openProvider(e)
 	if err != nil {
 		return err
 	}
 	defer kr.close()
 	md, err := kr.DefaultKey(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := provider.New(kr)
 	if err != nil {
 		return err
 	}
