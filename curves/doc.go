@@ -54,8 +54,8 @@
 // and Batina (a = 0), which has no exceptional case, and a zero digit keeps
 // the previous sum through a branch-free select. The only variable-time code
 // left on that path is the table construction, which uses public data only.
-// It costs about 1.5 times dcrd's variable-time multiplication
-// (BenchmarkSecp256k1ScalarBaseMult/Ratio).
+// What it costs against dcrd's variable-time multiplication is measured by
+// BenchmarkSecp256k1ScalarBaseMult (BENCHMARKS.md).
 //
 // A dudect-style statistical test (Welch's t-test between the timings of a
 // fixed scalar and of random scalars, with dcrd's variable-time code as a
@@ -78,11 +78,10 @@
 // NewPrivateKey, ECDH) runs inside runtime/secret.Do, which erases the
 // registers and stack it used on return and its heap allocations as soon as
 // they are unreachable; [RuntimeSecret] reports which build this is. The
-// erasure costs time: on the machine of BENCHMARKS.md, P-256 key generation
-// takes 1.3x as long, SM2 1.5x, secp256k1 1.07x, and the provider's whole
-// call about 1.5x for P-256 and SM2; a default build is unaffected. In a default build the test below
-// finds about two copies of each destroyed NIST or SM2 scalar (none for
-// secp256k1, whose dcrd code zeroes its buffers); with the experiment, none.
+// erasure costs time (README.md says how much); a default build is
+// unaffected. In a default build the test below finds copies of each
+// destroyed NIST or SM2 scalar (none for secp256k1, whose dcrd code zeroes
+// its buffers); with the experiment, none.
 // TestBackendCopiesErased scans the process memory for destroyed scalars to
 // check it, and scripts/test runs the curves and provider tests in that mode.
 package curves

@@ -15,5 +15,5 @@ var (
 )
 
 func nistBackend(c ecdh.Curve, ell elliptic.Curve) backend {
-	return ecdhBackend[*ecdh.PrivateKey, *ecdh.PublicKey]{c, ell}
+	return ecdhAPIBackend[*ecdh.PrivateKey, *ecdh.PublicKey]{c, ell}
 }

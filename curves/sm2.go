@@ -11,4 +11,4 @@ import (
 // are in [1, n-2]: GB/T 32918.1 excludes n-1 because SM2 signing divides by
 // 1+d.
 var sm2Curve = &ecCurve{SM2, asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}, 32,
-	ecdhBackend[*gmecdh.PrivateKey, *gmecdh.PublicKey]{gmecdh.P256(), sm2.P256()}}
+	ecdhAPIBackend[*gmecdh.PrivateKey, *gmecdh.PublicKey]{gmecdh.P256(), sm2.P256()}}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"github.com/emmansun/gmsm/sm2"
+
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 )
@@ -14,7 +17,9 @@ import (
 // Specs are the key specs the vectors cover, in file order.
 var Specs = []curves.Spec{curves.P256, curves.P384, curves.P521, curves.Secp256k1, curves.SM2}
 
-// Order returns the order n of a spec's base point.
+// Order returns the order n of a spec's base point, as the reference
+// implementations publish it (crypto/elliptic, dcrd, gmsm), not from
+// package curves: genKeys checks curves against it.
 func Order(spec curves.Spec) *big.Int {
 	switch spec {
 	case curves.P256:
@@ -24,9 +29,9 @@ func Order(spec curves.Spec) *big.Int {
 	case curves.P521:
 		return elliptic.P521().Params().N
 	case curves.Secp256k1:
-		return mustHexInt("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+		return secp256k1.Params().N
 	case curves.SM2:
-		return mustHexInt("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123")
+		return sm2.P256().Params().N
 	}
 	return nil
 }
@@ -39,14 +44,6 @@ func MaxScalar(spec curves.Spec) *big.Int {
 		m.Sub(m, big.NewInt(1))
 	}
 	return m
-}
-
-func mustHexInt(s string) *big.Int {
-	n, ok := new(big.Int).SetString(s, 16)
-	if !ok {
-		panic("vectors: bad constant " + s) // unreachable: constants above
-	}
-	return n
 }
 
 // scalarBytes writes n big-endian in the spec's scalar size.

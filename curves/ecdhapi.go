@@ -7,11 +7,12 @@ import (
 	"io"
 )
 
-// ecdhBackend is the backend of every curve with a crypto/ecdh-shaped API:
-// the NIST curves (crypto/ecdh) and SM2 (gmsm's ecdh package, the same API
-// over its own types). elliptic only decompresses points, which neither
-// ecdh package accepts.
-type ecdhBackend[Priv ecdhPrivateKey[Pub], Pub ecdhPublicKey] struct {
+// ecdhAPIBackend is the backend of every curve whose package has
+// crypto/ecdh's API shape (GenerateKey, NewPrivateKey, NewPublicKey over
+// opaque key types): the NIST curves (crypto/ecdh, nist.go) and SM2 (gmsm's
+// ecdh package, the same API over its own types, sm2.go). elliptic only
+// decompresses points, which neither ecdh package accepts.
+type ecdhAPIBackend[Priv ecdhPrivateKey[Pub], Pub ecdhPublicKey] struct {
 	c   ecdhCurve[Priv, Pub]
 	ell elliptic.Curve
 }
@@ -30,7 +31,7 @@ type ecdhCurve[Priv ecdhPrivateKey[Pub], Pub ecdhPublicKey] interface {
 	NewPublicKey(key []byte) (Pub, error)
 }
 
-func (b ecdhBackend[Priv, Pub]) generate() ([]byte, []byte, error) {
+func (b ecdhAPIBackend[Priv, Pub]) generate() ([]byte, []byte, error) {
 	k, err := b.c.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -38,7 +39,7 @@ func (b ecdhBackend[Priv, Pub]) generate() ([]byte, []byte, error) {
 	return k.Bytes(), k.PublicKey().Bytes(), nil
 }
 
-func (b ecdhBackend[Priv, Pub]) publicKey(scalar []byte) ([]byte, error) {
+func (b ecdhAPIBackend[Priv, Pub]) publicKey(scalar []byte) ([]byte, error) {
 	k, err := b.c.NewPrivateKey(scalar)
 	if err != nil {
 		return nil, err
@@ -46,12 +47,12 @@ func (b ecdhBackend[Priv, Pub]) publicKey(scalar []byte) ([]byte, error) {
 	return k.PublicKey().Bytes(), nil
 }
 
-func (b ecdhBackend[Priv, Pub]) checkUncompressed(point []byte) error {
+func (b ecdhAPIBackend[Priv, Pub]) checkUncompressed(point []byte) error {
 	_, err := b.c.NewPublicKey(point)
 	return err
 }
 
-func (b ecdhBackend[Priv, Pub]) decompress(point []byte) ([]byte, error) {
+func (b ecdhAPIBackend[Priv, Pub]) decompress(point []byte) ([]byte, error) {
 	x, y := elliptic.UnmarshalCompressed(b.ell, point) //nolint:staticcheck // public data; the ecdh packages have no decompression
 	if x == nil {
 		return nil, errors.New("invalid compressed point")
@@ -67,7 +68,7 @@ func (b ecdhBackend[Priv, Pub]) decompress(point []byte) ([]byte, error) {
 	return full, nil
 }
 
-func (b ecdhBackend[Priv, Pub]) ecdh(scalar, point []byte) ([]byte, error) {
+func (b ecdhAPIBackend[Priv, Pub]) ecdh(scalar, point []byte) ([]byte, error) {
 	k, err := b.c.NewPrivateKey(scalar)
 	if err != nil {
 		return nil, err
