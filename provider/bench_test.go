@@ -94,7 +94,7 @@ func BenchmarkHolders(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := providertest.NewFixture(b, newKeyring, provider.WithAttestationVerifier(v))
+	f := providertest.NewFixture(b, newKeyring, providertest.WithProviderOptions(provider.WithAttestationVerifier(v)))
 	ctx := context.Background()
 	_, enclaveSPKI := nitrotest.RSA(b, 2048)
 	doc := base64.StdEncoding.EncodeToString(pki.Doc(b, pki.Fields(enclaveSPKI)))

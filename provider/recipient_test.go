@@ -32,7 +32,7 @@ func TestRecipientHolder(t *testing.T) {
 		mu    sync.Mutex
 		conds []map[string]string
 	)
-	f := providertest.NewFixture(t, newKeyring, provider.WithAttestationVerifier(v),
+	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(provider.WithAttestationVerifier(v),
 		provider.WithAuthorizer(provider.AuthorizerFunc(func(_ context.Context, r *provider.AuthzRequest) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -41,7 +41,7 @@ func TestRecipientHolder(t *testing.T) {
 				return errors.New("image not allowed")
 			}
 			return nil
-		})))
+		}))))
 	enclave, spki := nitrotest.RSA(t, 2048)
 	doc := base64.StdEncoding.EncodeToString(pki.Doc(t, pki.Fields(spki)))
 	u, err := wrap.NewRecipientUnwrapper(enclave)
@@ -86,7 +86,7 @@ func TestRecipientRejects(t *testing.T) {
 	stranger := nitrotest.NewPKI(t)
 	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
 	require.NoError(t, err)
-	f := providertest.NewFixture(t, newKeyring, provider.WithAttestationVerifier(v))
+	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(provider.WithAttestationVerifier(v)))
 	_, spki := nitrotest.RSA(t, 2048)
 	_, small := nitrotest.RSA(t, 1024)
 	enc := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -160,13 +160,13 @@ func TestHandlerAuth(t *testing.T) {
 		mu   sync.Mutex
 		seen []provider.Caller
 	)
-	f := providertest.NewFixture(t, newKeyring, provider.WithAuthorizer(provider.AuthorizerFunc(
+	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(provider.WithAuthorizer(provider.AuthorizerFunc(
 		func(_ context.Context, r *provider.AuthzRequest) error {
 			mu.Lock()
 			seen = append(seen, r.Caller)
 			mu.Unlock()
 			return nil
-		})))
+		}))))
 	var logBuf bytes.Buffer
 	var logMu sync.Mutex
 	h := huawei.NewHandler(f.P,

@@ -29,27 +29,39 @@ func ptr[T any](v T) *T { return &v }
 // NewStore returns a fresh, empty key store for one test.
 type NewStore func(t testing.TB) keystore.KeyManager
 
-// Run runs the suite against stores made by newStore.
-func Run(t *testing.T, newStore NewStore) {
-	RunWith(t, newStore, Options{})
+// Option adapts the suite and its fixtures to a store's abilities.
+type Option func(*config)
+
+type config struct {
+	skipSM4  bool
+	origin   keystore.Origin
+	provider []provider.Option
 }
 
-// Options adapt the suite to a store's abilities.
-type Options struct {
-	// SkipSM4 is for stores that cannot hold SM4 master keys (SoftHSM2):
-	// fixtures then make only the AES_256 key.
-	SkipSM4 bool
-	// Origin is the kms:KeyOrigin the store reports; keystore.OriginKMS
-	// when empty.
-	Origin keystore.Origin
-}
-
-// RunWith runs the suite with options.
-func RunWith(t *testing.T, newStore NewStore, o Options) {
-	if o.Origin == "" {
-		o.Origin = keystore.OriginKMS
+func newConfig(opts []Option) config {
+	c := config{origin: keystore.OriginKMS}
+	for _, o := range opts {
+		o(&c)
 	}
-	s := &suite{ns: newStore, o: o}
+	return c
+}
+
+// WithoutSM4 is for stores that cannot hold SM4 master keys (SoftHSM2):
+// fixtures then make only the AES_256 key.
+func WithoutSM4() Option { return func(c *config) { c.skipSM4 = true } }
+
+// WithOrigin is the kms:KeyOrigin the store reports (keystore.OriginKMS
+// by default).
+func WithOrigin(o keystore.Origin) Option { return func(c *config) { c.origin = o } }
+
+// WithProviderOptions configures the providers of the fixtures.
+func WithProviderOptions(opts ...provider.Option) Option {
+	return func(c *config) { c.provider = append(c.provider, opts...) }
+}
+
+// Run runs the suite against stores made by newStore.
+func Run(t *testing.T, newStore NewStore, opts ...Option) {
+	s := &suite{ns: newStore, o: newConfig(opts)}
 	t.Run("CreateDecryptMatrix", s.testCreateDecryptMatrix)
 	t.Run("FailureTable", s.testFailureTable)
 	t.Run("DecryptOtherStore", s.testDecryptOtherStore)
@@ -60,15 +72,17 @@ func RunWith(t *testing.T, newStore NewStore, o Options) {
 
 type suite struct {
 	ns NewStore
-	o  Options
+	o  config
 }
 
 func (s *suite) fixture(t testing.TB, opts ...provider.Option) *Fixture {
-	return NewFixtureWith(t, s.ns, s.o, opts...)
+	c := s.o
+	c.provider = append(append([]provider.Option(nil), c.provider...), opts...)
+	return newFixture(t, s.ns, c)
 }
 
 // Fixture is a provider over a fresh store with one AES_256 and (unless
-// Options.SkipSM4) one SM4 master key.
+// WithoutSM4) one SM4 master key.
 type Fixture struct {
 	Store    keystore.KeyManager
 	P        *provider.Provider
@@ -76,24 +90,23 @@ type Fixture struct {
 }
 
 // NewFixture builds a Fixture; benchmarks use it too.
-func NewFixture(t testing.TB, newStore NewStore, opts ...provider.Option) *Fixture {
-	return NewFixtureWith(t, newStore, Options{}, opts...)
+func NewFixture(t testing.TB, newStore NewStore, opts ...Option) *Fixture {
+	return newFixture(t, newStore, newConfig(opts))
 }
 
-// NewFixtureWith builds a Fixture for a store with the given Options.
-func NewFixtureWith(t testing.TB, newStore NewStore, o Options, opts ...provider.Option) *Fixture {
+func newFixture(t testing.TB, newStore NewStore, o config) *Fixture {
 	t.Helper()
 	ctx := context.Background()
 	kr := newStore(t)
 	a, err := kr.CreateKey(ctx, keystore.AES256)
 	require.NoError(t, err)
 	f := &Fixture{Store: kr, AES: a.KeyID}
-	if !o.SkipSM4 {
+	if !o.skipSM4 {
 		s, err := kr.CreateKey(ctx, keystore.SM4)
 		require.NoError(t, err)
 		f.SM4 = s.KeyID
 	}
-	p, err := provider.New(kr, opts...)
+	p, err := provider.New(kr, o.provider...)
 	require.NoError(t, err)
 	f.P = p
 	return f
@@ -403,7 +416,7 @@ func (s *suite) testAuthorizer(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		provider.CondKeySpec:                  "ECC_NIST_P384",
 		provider.CondKeyUsage:                 "ENCRYPT_DECRYPT",
-		provider.CondKeyOrigin:                string(s.o.Origin),
+		provider.CondKeyOrigin:                string(s.o.origin),
 		provider.CondEncryptionContext:        "ctx",
 		provider.CondEncryptionContextPresent: "true",
 	}, seen[0].Conditions)

@@ -17,10 +17,10 @@ import (
 func TestProviderSuite(t *testing.T) {
 	probe := newStore(t)
 	_, err := probe.CreateKey(t.Context(), keystore.SM4)
-	opts := providertest.Options{Origin: keystore.OriginHSM}
+	opts := []providertest.Option{providertest.WithOrigin(keystore.OriginHSM)}
 	if err != nil {
 		require.ErrorIs(t, err, ErrUnsupportedSpec)
-		opts.SkipSM4 = true
+		opts = append(opts, providertest.WithoutSM4())
 	}
-	providertest.RunWith(t, func(t testing.TB) keystore.KeyManager { return newStore(t) }, opts)
+	providertest.Run(t, func(t testing.TB) keystore.KeyManager { return newStore(t) }, opts...)
 }
