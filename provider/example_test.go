@@ -14,7 +14,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	kr := keyring.New()
-	mk, _ := kr.CreateKey(ctx, keystore.AES256)
+	mk, _ := kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	p, _ := provider.New(kr)
 	resp, err := p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{
 		KeyID: mk.KeyID, KeySpec: "ECC_NIST_P256", AdditionalAuthenticatedData: "order-42",

@@ -36,7 +36,7 @@ type cmdFixture struct {
 // conformanceFixture is a provider with an enabled and a disabled key.
 func conformanceFixture(t *testing.T) cmdFixture {
 	f := providertest.NewFixture(t, func(testing.TB) keystore.KeyManager { return keyring.New() })
-	md, err := f.Store.CreateKey(context.Background(), keystore.AES256)
+	md, err := f.Store.CreateKey(context.Background(), keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	_, err = f.Store.SetKeyState(context.Background(), md.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	var out any
 	switch sub {
 	case "create":
-		out, err = kr.CreateKey(ctx, keystore.MasterKeySpec(*spec))
+		out, err = kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.MasterKeySpec(*spec)})
 	case "list":
 		out, err = kr.ListKeys(ctx)
 	case "enable":

@@ -87,7 +87,7 @@ func fzNewHandler(tb testing.TB) *fzHandler {
 	tb.Helper()
 	ctx := context.Background()
 	kr := keyring.New()
-	md, err := kr.CreateKey(ctx, keystore.AES256)
+	md, err := kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -27,8 +27,8 @@ type KeyStore interface {
 // does with the keyring and the PKCS#11 store.
 type KeyManager interface {
 	KeyStore
-	// CreateKey creates an enabled master key of the spec.
-	CreateKey(ctx context.Context, spec MasterKeySpec) (KeyMetadata, error)
+	// CreateKey creates an enabled master key.
+	CreateKey(ctx context.Context, params KeyParams) (KeyMetadata, error)
 	// ListKeys lists every key's metadata.
 	ListKeys(ctx context.Context) ([]KeyMetadata, error)
 	// SetKeyState moves a key to another state.
@@ -36,7 +36,7 @@ type KeyManager interface {
 	// RotateKey adds a new version; new envelopes use it, old ones still open.
 	RotateKey(ctx context.Context, keyID string) (KeyMetadata, error)
 	// DefaultKey returns the default key's metadata, creating an AES_256 key
-	// when the store has none.
+	// in DefaultProject when the store has none.
 	DefaultKey(ctx context.Context) (KeyMetadata, error)
 }
 

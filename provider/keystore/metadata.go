@@ -66,9 +66,40 @@ const (
 	OriginHSM      Origin = "hsm"
 )
 
+// DefaultProject is the project of master keys created without one, and of
+// keys stored before keys had projects: 32 hexadecimal zeros, a valid
+// Huawei project_id.
+const DefaultProject = "00000000000000000000000000000000"
+
+// ValidProject reports whether s can name a project: 1 to 64 of
+// [0-9A-Za-z_-], which holds Huawei's 32-hex project ids and AWS's
+// 12-digit accounts.
+func ValidProject(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// KeyParams are the settings of a master key to create.
+type KeyParams struct {
+	// Spec is the master key's spec.
+	Spec MasterKeySpec
+	// Project owns the key; "" means DefaultProject.
+	Project string
+}
+
 // KeyMetadata describes a master key.
 type KeyMetadata struct {
-	KeyID          string        `json:"key_id"`
+	KeyID string `json:"key_id"`
+	// Project owns the key: only callers of that project may use it.
+	Project        string        `json:"project"`
 	KeySpec        MasterKeySpec `json:"key_spec"`
 	KeyUsage       KeyUsage      `json:"key_usage"`
 	KeyState       KeyState      `json:"key_state"`

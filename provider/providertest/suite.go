@@ -68,6 +68,36 @@ func Run(t *testing.T, newStore NewStore, opts ...Option) {
 	t.Run("Rotation", s.testRotation)
 	t.Run("Authorizer", s.testAuthorizer)
 	t.Run("Concurrent", s.testConcurrent)
+	t.Run("Projects", s.testProjects)
+}
+
+// testProjects: a key belongs to the project it was created in, or to
+// keystore.DefaultProject; the store keeps it and refuses ids that cannot
+// name a project.
+func (s *suite) testProjects(t *testing.T) {
+	ctx := context.Background()
+	st := s.ns(t)
+	const project = "0123456789abcdef0123456789abcdef"
+	in, err := st.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256, Project: project})
+	require.NoError(t, err)
+	assert.Equal(t, project, in.Project)
+	def, err := st.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+	assert.Equal(t, keystore.DefaultProject, def.Project)
+	for _, bad := range []string{"has space", strings.Repeat("a", 65), "slash/es", "é"} {
+		_, err := st.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256, Project: bad})
+		assert.Error(t, err, "project %q", bad)
+	}
+	got := map[string]string{}
+	list, err := st.ListKeys(ctx)
+	require.NoError(t, err)
+	for _, md := range list {
+		got[md.KeyID] = md.Project
+	}
+	assert.Equal(t, map[string]string{in.KeyID: project, def.KeyID: keystore.DefaultProject}, got, "only the valid keys exist, each in its project")
+	mk, err := st.Key(ctx, in.KeyID)
+	require.NoError(t, err)
+	assert.Equal(t, project, mk.Metadata().Project)
 }
 
 type suite struct {
@@ -98,11 +128,11 @@ func newFixture(t testing.TB, newStore NewStore, o config) *Fixture {
 	t.Helper()
 	ctx := context.Background()
 	kr := newStore(t)
-	a, err := kr.CreateKey(ctx, keystore.AES256)
+	a, err := kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	f := &Fixture{Store: kr, AES: a.KeyID}
 	if !o.skipSM4 {
-		s, err := kr.CreateKey(ctx, keystore.SM4)
+		s, err := kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
 		require.NoError(t, err)
 		f.SM4 = s.KeyID
 	}
@@ -240,7 +270,7 @@ func (s *suite) testFailureTable(t *testing.T) {
 	inState := map[keystore.KeyState]string{}
 	var disabledEnvelope []byte
 	for _, st := range []keystore.KeyState{keystore.KeyDisabled, keystore.KeyPendingDeletion, keystore.KeyPendingImport} {
-		md, err := f.Store.CreateKey(ctx, keystore.AES256)
+		md, err := f.Store.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 		require.NoError(t, err)
 		if st == keystore.KeyDisabled {
 			r, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: md.KeyID, KeySpec: "SM2", AdditionalAuthenticatedData: "a"})

@@ -143,6 +143,12 @@ func (f *fileStore) loadKey(kj keyJSON, sealed bool) (*masterKey, error) {
 	if len(kj.Versions) == 0 || uint32(len(kj.Versions)) != kj.CurrentVersion {
 		return nil, fmt.Errorf("keyring: %s: key %s has %d versions but current_version %d", f.path, kj.KeyID, len(kj.Versions), kj.CurrentVersion)
 	}
+	if kj.Project == "" { // stored before keys had projects
+		kj.Project = keystore.DefaultProject
+	}
+	if !keystore.ValidProject(kj.Project) {
+		return nil, fmt.Errorf("keyring: %s: key %s has project %q, not 1 to 64 of [0-9A-Za-z_-]", f.path, kj.KeyID, kj.Project)
+	}
 	k := &masterKey{id: id, alg: alg, md: kj.KeyMetadata}
 	for i, v := range kj.Versions {
 		raw, err := base64.StdEncoding.DecodeString(v)

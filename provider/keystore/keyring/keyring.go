@@ -101,13 +101,20 @@ func (r *Keyring) Key(_ context.Context, keyID string) (keystore.MasterKey, erro
 }
 
 // CreateKey implements keystore.KeyManager.
-func (r *Keyring) CreateKey(_ context.Context, spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
+func (r *Keyring) CreateKey(_ context.Context, params keystore.KeyParams) (keystore.KeyMetadata, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.createLocked(spec)
+	return r.createLocked(params)
 }
 
-func (r *Keyring) createLocked(spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
+func (r *Keyring) createLocked(params keystore.KeyParams) (keystore.KeyMetadata, error) {
+	spec, project := params.Spec, params.Project
+	if project == "" {
+		project = keystore.DefaultProject
+	}
+	if !keystore.ValidProject(project) {
+		return keystore.KeyMetadata{}, fmt.Errorf("keyring: project %q is not 1 to 64 of [0-9A-Za-z_-]", project)
+	}
 	size, alg, err := materialSize(spec)
 	if err != nil {
 		return keystore.KeyMetadata{}, err
@@ -122,6 +129,7 @@ func (r *Keyring) createLocked(spec keystore.MasterKeySpec) (keystore.KeyMetadat
 		alg: alg,
 		md: keystore.KeyMetadata{
 			KeyID:        keystore.FormatKeyID(id),
+			Project:      project,
 			KeySpec:      spec,
 			KeyUsage:     keystore.UsageEncryptDecrypt,
 			KeyState:     keystore.KeyEnabled,
@@ -194,7 +202,7 @@ func (r *Keyring) DefaultKey(context.Context) (keystore.KeyMetadata, error) {
 	if r.defaultID != "" {
 		return r.keys[r.defaultID].md, nil
 	}
-	return r.createLocked(keystore.AES256)
+	return r.createLocked(keystore.KeyParams{Spec: keystore.AES256})
 }
 
 func (r *Keyring) update(keyID string, f func(*masterKey) (*masterKey, error)) (keystore.KeyMetadata, error) {

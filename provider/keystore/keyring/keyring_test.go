@@ -71,9 +71,9 @@ func TestPersistence(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "keyring.json")
 			r, err := Open(path, WithPassphrase(pass), fastArgon)
 			require.NoError(t, err)
-			a, err := r.CreateKey(ctx, keystore.AES256)
+			a, err := r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 			require.NoError(t, err)
-			s, err := r.CreateKey(ctx, keystore.SM4)
+			s, err := r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
 			require.NoError(t, err)
 			_, err = r.RotateKey(ctx, s.KeyID)
 			require.NoError(t, err)
@@ -164,7 +164,7 @@ func TestCrashSafety(t *testing.T) {
 
 	writeHook = func(tmp string) error { return errors.New("power cut") }
 	defer func() { writeHook = nil }()
-	_, err = r.CreateKey(ctx, keystore.SM4)
+	_, err = r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
 	require.ErrorContains(t, err, "power cut")
 	_, err = r.RotateKey(ctx, md.KeyID)
 	require.Error(t, err)
@@ -207,13 +207,13 @@ func TestOpenRejectsBadFiles(t *testing.T) {
 func TestManagementErrors(t *testing.T) {
 	ctx := context.Background()
 	r := New()
-	_, err := r.CreateKey(ctx, "RSA_2048")
+	_, err := r.CreateKey(ctx, keystore.KeyParams{Spec: "RSA_2048"})
 	assert.Error(t, err)
 	_, err = r.SetKeyState(ctx, "00000000-0000-4000-8000-000000000000", keystore.KeyDisabled)
 	assert.ErrorIs(t, err, keystore.ErrKeyNotFound)
 	_, err = r.RotateKey(ctx, "00000000-0000-4000-8000-000000000000")
 	assert.ErrorIs(t, err, keystore.ErrKeyNotFound)
-	md, err := r.CreateKey(ctx, keystore.AES256)
+	md, err := r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	_, err = r.SetKeyState(ctx, md.KeyID, "Zombie")
 	assert.Error(t, err)
@@ -227,7 +227,7 @@ func TestManagementErrors(t *testing.T) {
 
 func TestMasterKeyRedacted(t *testing.T) {
 	r := New()
-	md, err := r.CreateKey(context.Background(), keystore.AES256)
+	md, err := r.CreateKey(context.Background(), keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	mk, err := r.Key(context.Background(), md.KeyID)
 	require.NoError(t, err)

@@ -28,7 +28,7 @@ func BenchmarkCreateEcDatakeyPairP256(b *testing.B) {
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
 			store := st.make(b)
-			md, err := store.CreateKey(ctx, keystore.AES256)
+			md, err := store.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 			if err != nil {
 				b.Fatal(err)
 			}

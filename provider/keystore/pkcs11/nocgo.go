@@ -23,7 +23,7 @@ func (s *Store) Close() error { return ErrNeedsCgo }
 func (s *Store) Key(context.Context, string) (keystore.MasterKey, error) { return nil, ErrNeedsCgo }
 
 // CreateKey implements keystore.KeyManager.
-func (s *Store) CreateKey(context.Context, keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
+func (s *Store) CreateKey(context.Context, keystore.KeyParams) (keystore.KeyMetadata, error) {
 	return keystore.KeyMetadata{}, ErrNeedsCgo
 }
 

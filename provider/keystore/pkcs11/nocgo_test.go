@@ -18,6 +18,6 @@ func TestOpenNeedsCgo(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNeedsCgo)
 	assert.Contains(t, err.Error(), "CGO_ENABLED=1")
 	var st *Store
-	_, err = st.CreateKey(context.Background(), keystore.AES256)
+	_, err = st.CreateKey(context.Background(), keystore.KeyParams{Spec: keystore.AES256})
 	assert.ErrorIs(t, err, ErrNeedsCgo)
 }

@@ -186,12 +186,17 @@ func parseMeta(label string, value []byte) (loadedMeta, error) {
 		return m, fmt.Errorf("%w: metadata object %q has data after its JSON value", ErrCorruptObject, label)
 	}
 	d := &m.doc
+	if d.Project == "" { // written before keys had projects
+		d.Project = keystore.DefaultProject
+	}
 	id, err := keystore.ParseKeyID(d.KeyID)
 	switch {
 	case d.Format != metaFormat:
 		return m, fmt.Errorf("%w: metadata object %q has format %q, want %q", ErrCorruptObject, label, d.Format, metaFormat)
 	case err != nil || d.KeyID != keyID:
 		return m, fmt.Errorf("%w: metadata object %q names key id %q", ErrCorruptObject, label, d.KeyID)
+	case !keystore.ValidProject(d.Project):
+		return m, fmt.Errorf("%w: metadata object %q has project %q", ErrCorruptObject, label, d.Project)
 	case d.KeySpec != keystore.AES256:
 		return m, fmt.Errorf("%w: metadata object %q has key spec %q; this store holds %s keys only", ErrCorruptObject, label, d.KeySpec, keystore.AES256)
 	case d.KeyUsage != keystore.UsageEncryptDecrypt:

@@ -175,16 +175,23 @@ func (s *Store) Key(_ context.Context, keyID string) (keystore.MasterKey, error)
 
 // CreateKey implements keystore.KeyManager: an AES_256 key generated in
 // the token. SM4 fails with ErrUnsupportedSpec.
-func (s *Store) CreateKey(ctx context.Context, spec keystore.MasterKeySpec) (keystore.KeyMetadata, error) {
-	if err := checkSpec(spec, s.label); err != nil {
+func (s *Store) CreateKey(ctx context.Context, params keystore.KeyParams) (keystore.KeyMetadata, error) {
+	if err := checkSpec(params.Spec, s.label); err != nil {
 		return keystore.KeyMetadata{}, err
+	}
+	project := params.Project
+	if project == "" {
+		project = keystore.DefaultProject
+	}
+	if !keystore.ValidProject(project) {
+		return keystore.KeyMetadata{}, fmt.Errorf("pkcs11: project %q is not 1 to 64 of [0-9A-Za-z_-]", project)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usableLocked(ctx); err != nil {
 		return keystore.KeyMetadata{}, err
 	}
-	return s.createLocked(ctx)
+	return s.createLocked(ctx, project)
 }
 
 func checkSpec(spec keystore.MasterKeySpec, label string) error {
@@ -204,7 +211,7 @@ func (s *Store) usableLocked(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (s *Store) createLocked(ctx context.Context) (keystore.KeyMetadata, error) {
+func (s *Store) createLocked(ctx context.Context, project string) (keystore.KeyMetadata, error) {
 	id := keystore.NewKeyID()
 	keyID := keystore.FormatKeyID(id)
 	k := &masterKey{
@@ -213,6 +220,7 @@ func (s *Store) createLocked(ctx context.Context) (keystore.KeyMetadata, error) 
 		revision: 1,
 		md: keystore.KeyMetadata{
 			KeyID:          keyID,
+			Project:        project,
 			KeySpec:        keystore.AES256,
 			KeyUsage:       keystore.UsageEncryptDecrypt,
 			KeyState:       keystore.KeyEnabled,
@@ -301,7 +309,7 @@ func (s *Store) DefaultKey(ctx context.Context) (keystore.KeyMetadata, error) {
 	if err := ctx.Err(); err != nil {
 		return keystore.KeyMetadata{}, err
 	}
-	return s.createLocked(ctx)
+	return s.createLocked(ctx, keystore.DefaultProject)
 }
 
 // update changes a copy of a key with f, writes its metadata as a new

@@ -36,7 +36,7 @@ func requireCode(t *testing.T, err error, code uint, name string) {
 // out of the token, and cannot be made extractable.
 func TestKeyNotExtractable(t *testing.T) {
 	s := newStore(t)
-	md, err := s.CreateKey(t.Context(), keystore.AES256)
+	md, err := s.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	k := s.keys[md.KeyID]
 	h := keyHandle(s, md.KeyID, 1)
@@ -160,7 +160,7 @@ func TestTokenGCMMatchesSoftware(t *testing.T) {
 func TestEnvelopeRotation(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, keystore.AES256)
+	md, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	seal := func(pt string) []byte {
 		k, err := s.Key(ctx, md.KeyID)
@@ -256,7 +256,7 @@ func TestOpenErrors(t *testing.T) {
 func TestMechanismInvalid(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, keystore.AES256)
+	md, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
 		const vendorSM4GCM = p11.CKM_VENDOR_DEFINED | 0x5347 // no token here knows it
@@ -266,12 +266,12 @@ func TestMechanismInvalid(t *testing.T) {
 		requireCode(t, err, p11.CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID")
 	})
 
-	_, err = s.CreateKey(ctx, keystore.SM4)
+	_, err = s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
 	require.ErrorIs(t, err, ErrUnsupportedSpec)
 	for _, m := range []string{"SM4", "CKM_SM4", s.TokenLabel(), "AES_256"} {
 		assert.Contains(t, err.Error(), m)
 	}
-	_, err = s.CreateKey(ctx, "RSA_2048")
+	_, err = s.CreateKey(ctx, keystore.KeyParams{Spec: "RSA_2048"})
 	assert.ErrorIs(t, err, ErrUnsupportedSpec)
 	keys, err := s.ListKeys(ctx)
 	require.NoError(t, err)
@@ -295,7 +295,7 @@ func TestDefaultKey(t *testing.T) {
 	again, err := s.DefaultKey(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, d.KeyID, again.KeyID)
-	other, err := s.CreateKey(ctx, keystore.AES256)
+	other, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	assert.False(t, other.Default)
 	require.NoError(t, s.Close())
@@ -312,9 +312,9 @@ func TestPersistence(t *testing.T) {
 	label := takeToken(t)
 	ctx := context.Background()
 	s := openStore(t, label)
-	a, err := s.CreateKey(ctx, keystore.AES256)
+	a, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
-	b, err := s.CreateKey(ctx, keystore.AES256)
+	b, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	for range 2 {
 		_, err = s.RotateKey(ctx, b.KeyID)
@@ -339,7 +339,7 @@ func TestPersistence(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = s.ListKeys(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
-	_, err = s.CreateKey(ctx, keystore.AES256)
+	_, err = s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	assert.ErrorIs(t, err, ErrClosed)
 	c, err := oldKey.Version(3)
 	require.NoError(t, err)
@@ -383,9 +383,9 @@ func TestRecovery(t *testing.T) {
 	label := takeToken(t)
 	ctx := context.Background()
 	s := openStore(t, label)
-	a, err := s.CreateKey(ctx, keystore.AES256)
+	a, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
-	b, err := s.CreateKey(ctx, keystore.AES256)
+	b, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	ka := s.keys[a.KeyID]
 	session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
@@ -433,11 +433,11 @@ func TestLoadRefusesBadObjects(t *testing.T) {
 	t.Run("weak or missing version", func(t *testing.T) {
 		label := takeToken(t)
 		s := openStore(t, label)
-		a, err := s.CreateKey(ctx, keystore.AES256)
+		a, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 		require.NoError(t, err)
-		b, err := s.CreateKey(ctx, keystore.AES256)
+		b, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 		require.NoError(t, err)
-		good, err := s.CreateKey(ctx, keystore.AES256)
+		good, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 		require.NoError(t, err)
 		ka := s.keys[a.KeyID]
 		session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
@@ -494,7 +494,7 @@ func TestLoadRefusesBadObjects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			label := takeToken(t)
 			s := openStore(t, label)
-			md, err := s.CreateKey(ctx, keystore.AES256)
+			md, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 			require.NoError(t, err)
 			doc := s.keys[md.KeyID].doc()
 			doc.Format = metaFormat
@@ -525,7 +525,7 @@ func TestTokenLostSessionAndLogin(t *testing.T) {
 	s, err := Open(cfg)
 	require.NoError(t, err)
 	defer s.Close()
-	md, err := s.CreateKey(t.Context(), keystore.AES256)
+	md, err := s.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	k, err := s.Key(t.Context(), md.KeyID)
 	require.NoError(t, err)
@@ -563,7 +563,7 @@ func TestTokenLostSessionAndLogin(t *testing.T) {
 func TestChangesWhileSealing(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	md, err := s.CreateKey(ctx, keystore.AES256)
+	md, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	var (
 		wg   sync.WaitGroup
@@ -618,7 +618,7 @@ func TestCanceledContext(t *testing.T) {
 	s := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := s.CreateKey(ctx, keystore.AES256)
+	_, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
 	_, err = s.DefaultKey(ctx)
 	assert.ErrorIs(t, err, context.Canceled)

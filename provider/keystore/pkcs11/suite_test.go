@@ -16,7 +16,7 @@ import (
 // only; this store reports origin "hsm".
 func TestProviderSuite(t *testing.T) {
 	probe := newStore(t)
-	_, err := probe.CreateKey(t.Context(), keystore.SM4)
+	_, err := probe.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.SM4})
 	opts := []providertest.Option{providertest.WithOrigin(keystore.OriginHSM)}
 	if err != nil {
 		require.ErrorIs(t, err, ErrUnsupportedSpec)
