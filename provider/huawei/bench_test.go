@@ -34,6 +34,7 @@ func BenchmarkHandler(b *testing.B) {
 		// measures the handler, not request parsing.
 		body := []byte(`{"key_id":"` + f.AES + `","key_spec":"` + string(spec) + `"}`)
 		r := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/create-ec-datakey-pair", nil)
+		r.Header.Set("Content-Type", "application/json")
 		rd := bytes.NewReader(body)
 		r.Body = io.NopCloser(rd)
 		r.ContentLength = int64(len(body))

@@ -170,6 +170,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		req := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/"+route, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		fh.h.ServeHTTP(rec, req)
 
@@ -332,6 +333,7 @@ func TestFuzzHandlerSeeds(t *testing.T) {
 			route = "decrypt-datakey-pair"
 		}
 		req := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/"+route, strings.NewReader(fh.subst.Replace(s.body)))
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		fh.h.ServeHTTP(rec, req)
 		if strings.HasPrefix(s.name, "valid") {

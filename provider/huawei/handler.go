@@ -1,16 +1,13 @@
 package huawei
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +76,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rid = newRequestID()
 	}
 	w.Header().Set(RequestIDHeader, rid)
+	// Answers carry key material and are per caller: no cache keeps them.
+	w.Header().Set("Cache-Control", "no-store")
 	caller := provider.Caller{RequestID: rid}
 	status, code := http.StatusOK, ""
 	defer func() {
@@ -115,6 +114,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 		return provider.Errorf(provider.FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters")
 	}
 	caller.ProjectID = project
+	if e := checkContentType(r); e != nil {
+		return e
+	}
 	body, e := readBody(r)
 	if e != nil {
 		return e
@@ -133,22 +135,22 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	)
 	switch route {
 	case routeCreate:
-		var req provider.CreateEcDatakeyPairRequest
-		if e := decodeJSON(body, &req); e != nil {
+		req, e := decodeCreate(body)
+		if e != nil {
 			return e
 		}
 		var resp *provider.CreateEcDatakeyPairResponse
-		if resp, err = h.p.CreateEcDatakeyPair(ctx, &req); err == nil {
+		if resp, err = h.p.CreateEcDatakeyPair(ctx, req); err == nil {
 			f := resp.Fields()
 			fields = f[:]
 		}
 	case routeDecrypt:
-		var req provider.DecryptDatakeyPairRequest
-		if e := decodeJSON(body, &req); e != nil {
+		req, e := decodeDecrypt(body)
+		if e != nil {
 			return e
 		}
 		var resp *provider.DecryptDatakeyPairResponse
-		if resp, err = h.p.DecryptDatakeyPair(ctx, &req); err == nil {
+		if resp, err = h.p.DecryptDatakeyPair(ctx, req); err == nil {
 			f := resp.Fields()
 			fields = f[:]
 		}
@@ -232,41 +234,4 @@ func readBody(r *http.Request) ([]byte, *provider.Error) {
 		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
 	}
 	return body, nil
-}
-
-// decodeJSON parses one JSON object with no unknown fields and nothing
-// after it.
-func decodeJSON(body []byte, v any) *provider.Error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return provider.Errorf(provider.FailMalformedJSON, "request body is empty; a JSON object is required")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return provider.Wrapf(provider.FailMalformedJSON, err, "request body is not valid JSON for this API: %s", jsonProblem(err))
-	}
-	if dec.More() {
-		return provider.Errorf(provider.FailMalformedJSON, "request body has data after the JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return provider.Errorf(provider.FailMalformedJSON, "request body has data after the JSON object")
-	}
-	return nil
-}
-
-// jsonProblem describes a decoding error without echoing values.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
-	case errors.As(err, &te):
-		return "field " + te.Field + " must be " + te.Type.String()
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + quote.Clip(strings.TrimPrefix(err.Error(), "json: unknown field "), clipLen)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated"
-	}
-	return "malformed"
 }

@@ -78,6 +78,7 @@ func TestHandlerRoundTrip(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
 		assert.Len(t, r.header.Get(huawei.RequestIDHeader), 32)
 		assert.Contains(t, r.header.Get("Content-Type"), "application/json")
+		assert.Equal(t, "no-store", r.header.Get("Cache-Control"), "a response with a private key is not cached")
 		var resp provider.CreateEcDatakeyPairResponse
 		require.NoError(t, json.Unmarshal(r.body, &resp))
 		assert.Equal(t, string(spec), resp.KeySpec)
@@ -126,6 +127,15 @@ func TestHandlerErrors(t *testing.T) {
 		{"bad key_id", "POST", createURL(srv), `{"key_id":"x","key_spec":"SM2"}`, 400, "KMS.0205", "key_id"},
 		{"unknown key", "POST", createURL(srv), `{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"SM2"}`, 404, huawei.CodeOf(provider.FailKeyNotFound).Code, "does not exist"},
 		{"decrypt garbage", "POST", decryptURL(srv), `{"cipher_text":"AAAA"}`, 400, huawei.CodeOf(provider.FailInvalidCiphertext).Code, "cipher_text"},
+		// Strict bodies: a gateway checking a member sees the member the
+		// operation acts on.
+		{"duplicate member", "POST", createURL(srv), fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2","with_plain_text":false,"with_plain_text":true}`, f.AES), 400, "KMS.0202", `"with_plain_text" twice`},
+		{"case-variant member", "POST", createURL(srv), fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2","with_plain_text":false,"WITH_PLAIN_TEXT":true}`, f.AES), 400, "KMS.0202", `case-sensitive`},
+		{"case-variant only", "POST", createURL(srv), fmt.Sprintf(`{"KEY_ID":%q,"key_spec":"SM2"}`, f.AES), 400, "KMS.0202", `did you mean "key_id"`},
+		{"duplicate in recipient", "POST", createURL(srv), fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2","recipient":{"attestation_document":"A","attestation_document":"B"}}`, f.AES), 400, "KMS.0202", `"recipient.attestation_document" twice`},
+		{"unknown member in recipient", "POST", createURL(srv), fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2","recipient":{"nonce":"A"}}`, f.AES), 400, "KMS.0202", `"recipient.nonce"`},
+		{"json string body", "POST", createURL(srv), `"x"`, 400, "KMS.0202", "a string; a JSON object is required"},
+		{"json number body", "POST", decryptURL(srv), `7`, 400, "KMS.0202", "a number; a JSON object is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, tc.method, tc.url, strings.NewReader(tc.body), nil)
@@ -135,10 +145,51 @@ func TestHandlerErrors(t *testing.T) {
 			require.NoError(t, json.Unmarshal(r.body, &eb), "error body is JSON: %s", r.body)
 			assert.Equal(t, tc.code, eb.Error.ErrorCode)
 			assert.Contains(t, eb.Error.ErrorMsg, tc.msg)
+			for _, goType := range []string{"provider.", "map[", "[]", "struct", "*bool", "json: "} {
+				assert.NotContains(t, eb.Error.ErrorMsg, goType, "messages name JSON, not Go")
+			}
 			if tc.status == http.StatusMethodNotAllowed {
 				assert.Equal(t, "POST", r.header.Get("Allow"))
 			}
 		})
+	}
+}
+
+// TestHandlerContentType: only application/json bodies, with any
+// parameters, reach the operation.
+func TestHandlerContentType(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	srv := httptest.NewServer(huawei.NewHandler(f.P))
+	defer srv.Close()
+	valid := fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, f.AES)
+	for _, tc := range []struct {
+		ct     string
+		status int
+	}{
+		{"application/json", 200},
+		{"application/json;charset=UTF-8", 200},
+		{"Application/JSON; charset=utf-8", 200},
+		{"", 400},
+		{"text/plain", 400},
+		{"application/x-www-form-urlencoded", 400},
+		{"application/jsonp", 400},
+		{"multipart/form-data; boundary=x", 400},
+		{"application/json; charset", 400},
+	} {
+		req, err := http.NewRequest(http.MethodPost, createURL(srv), strings.NewReader(valid))
+		require.NoError(t, err)
+		if tc.ct != "" {
+			req.Header.Set("Content-Type", tc.ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, "Content-Type %q: %s", tc.ct, body)
+		if tc.status != 200 {
+			assert.Contains(t, string(body), "KMS.0202")
+			assert.Contains(t, string(body), "Content-Type")
+		}
 	}
 }
 

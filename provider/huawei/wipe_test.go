@@ -25,6 +25,7 @@ func TestHandlerBodyWiped(t *testing.T) {
 	h := huawei.NewHandler(f.P)
 	post := func(route string, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/v1.0/"+project+"/kms/"+route, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
