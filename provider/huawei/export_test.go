@@ -32,3 +32,9 @@ func JSONBound(r *provider.CreateEcDatakeyPairResponse) int {
 	f := r.Fields()
 	return jsonBound(f[:])
 }
+
+// DecodeCreate and DecodeDecrypt expose the request decoders.
+var (
+	DecodeCreate  = decodeCreate
+	DecodeDecrypt = decodeDecrypt
+)
