@@ -43,24 +43,34 @@ func (a admission) conditions(md keystore.KeyMetadata) map[string]string {
 	return conds
 }
 
+// admitted is a request that passed admission.
+type admitted struct {
+	mk keystore.MasterKey
+	md keystore.KeyMetadata
+	// release gives the request's sequence back; the operation calls it
+	// when it fails after admission.
+	release func()
+}
+
 // admit resolves the master key and checks its state and usage, asks the
-// Authorizer, checks the caller has not given up, and records the
+// Authorizer, checks the caller has not given up, and claims the
 // sequence: everything before key material is generated or decrypted.
-func (p *Provider) admit(ctx context.Context, a admission) (keystore.MasterKey, keystore.KeyMetadata, error) {
+func (p *Provider) admit(ctx context.Context, a admission) (admitted, error) {
 	mk, md, err := p.resolveKey(ctx, a.keyID)
 	if err != nil {
-		return nil, md, err
+		return admitted{md: md}, err
 	}
 	if err := p.authorize(ctx, a, md); err != nil {
-		return nil, md, err
+		return admitted{md: md}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, md, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
+		return admitted{md: md}, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
 	}
-	if err := p.checkReplay(CallerFrom(ctx), a.action, a.sequence); err != nil {
-		return nil, md, err
+	release, err := p.claim(ctx, CallerFrom(ctx), a.action, a.sequence)
+	if err != nil {
+		return admitted{md: md}, err
 	}
-	return mk, md, nil
+	return admitted{mk: mk, md: md, release: release}, nil
 }
 
 // resolveKey looks a master key up and checks it may seal or open data keys.

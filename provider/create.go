@@ -26,7 +26,7 @@ func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	return resp, err
 }
 
-func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (*CreateEcDatakeyPairResponse, error) {
+func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (_ *CreateEcDatakeyPairResponse, err error) {
 	curve, err := checkCreate(req)
 	if err != nil {
 		return nil, err
@@ -35,13 +35,18 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	if err != nil {
 		return nil, err
 	}
-	mk, _, err := p.admit(ctx, admission{
+	ad, err := p.admit(ctx, admission{
 		action: ActionCreateDataKeyPair, keyID: req.KeyID, sequence: req.Sequence,
 		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: holder.conds,
 	})
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			ad.release()
+		}
+	}()
 
 	key, err := curve.GenerateKey()
 	if err != nil {
@@ -49,7 +54,7 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	}
 	defer key.Destroy()
 
-	mkw := wrap.MasterKeyWrapper{Key: mk, Spec: curve.Spec()}
+	mkw := wrap.MasterKeyWrapper{Key: ad.mk, Spec: curve.Spec()}
 	aad := []byte(req.AdditionalAuthenticatedData)
 	need, err := scratchSize(curve, mkw, len(aad))
 	if err != nil {

@@ -22,7 +22,7 @@ func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	return resp, err
 }
 
-func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (*DecryptDatakeyPairResponse, error) {
+func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (_ *DecryptDatakeyPairResponse, err error) {
 	envelope, specs, err := checkDecrypt(req)
 	if err != nil {
 		return nil, err
@@ -32,17 +32,22 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		return nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
 	keyID := keystore.FormatKeyID(h.KeyID)
-	mk, md, err := p.admit(ctx, admission{
+	ad, err := p.admit(ctx, admission{
 		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
 		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if alg, _ := md.KeySpec.Algorithm(); alg != h.Algorithm {
+	defer func() {
+		if err != nil {
+			ad.release()
+		}
+	}()
+	if alg, _ := ad.md.KeySpec.Algorithm(); alg != h.Algorithm {
 		return nil, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
 	}
-	pt, spec, err := open(ctx, mk, envelope, []byte(req.AdditionalAuthenticatedData), specs)
+	pt, spec, err := open(ctx, ad.mk, envelope, []byte(req.AdditionalAuthenticatedData), specs)
 	if err != nil {
 		return nil, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}

@@ -81,6 +81,9 @@ const (
 	FailReplay
 	// FailCanceled: the caller gave up (its context is done).
 	FailCanceled
+	// FailUnavailable: the service cannot take the request now (too many
+	// in flight, a key store it cannot reach); a retry later may succeed.
+	FailUnavailable
 	// FailInternal: anything else; the message does not leak the cause.
 	FailInternal
 	// failEnd is one past the last failure.
@@ -113,6 +116,7 @@ var failureNames = [failEnd]string{
 	FailMethodNotAllowed:     "method not allowed",
 	FailReplay:               "sequence replayed",
 	FailCanceled:             "request canceled",
+	FailUnavailable:          "service unavailable",
 	FailInternal:             "internal error",
 }
 

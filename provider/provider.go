@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
@@ -12,9 +11,9 @@ import (
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
 // a KeyStore. It is safe for concurrent use; it keeps no global state.
 type Provider struct {
-	keys  keystore.KeyStore
-	authz Authorizer
-	seqs  *sequenceCache
+	keys   keystore.KeyStore
+	authz  Authorizer
+	replay keystore.ReplayWindow
 
 	attest     wrap.AttestationVerifier
 	attestOnce sync.Once
@@ -44,7 +43,7 @@ func New(keys keystore.KeyStore, opts ...Option) (*Provider, error) {
 	if keys == nil {
 		return nil, errors.New("provider: nil KeyStore")
 	}
-	p := &Provider{keys: keys, seqs: newSequenceCache(DefaultReplayWindow, time.Now)}
+	p := &Provider{keys: keys, replay: MemoryReplayWindow(DefaultReplayWindow)}
 	for _, o := range opts {
 		o(p)
 	}

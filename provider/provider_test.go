@@ -2,6 +2,10 @@ package provider_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"testing"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/providertest"
+	"github.com/ecdkp/ecdkp/wrap"
 )
 
 func newKeyring(testing.TB) keystore.KeyManager { return keyring.New() }
@@ -30,7 +35,7 @@ func TestNewRejects(t *testing.T) {
 
 // TestSequenceReplay: the same sequence from the same caller within the
 // window is refused before any work; other callers and other sequences are
-// not affected; WithReplayWindow(0) turns the check off.
+// not affected; WithReplayWindow(nil) turns the check off.
 func TestSequenceReplay(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
 	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
@@ -51,10 +56,88 @@ func TestSequenceReplay(t *testing.T) {
 	_, err = f.P.DecryptDatakeyPair(alice, &provider.DecryptDatakeyPairRequest{CipherText: first.PrivateKeyCipherText, Sequence: seq})
 	assert.NoError(t, err)
 
-	off, err := provider.New(f.Store, provider.WithReplayWindow(0))
+	off, err := provider.New(f.Store, provider.WithReplayWindow(nil))
 	require.NoError(t, err)
 	for i := 0; i < 2; i++ {
 		_, err = off.CreateEcDatakeyPair(alice, req)
 		assert.NoError(t, err)
 	}
+}
+
+// TestSequenceOfFailedRequestIsFree: a request that fails gives its
+// sequence back, so garbage requests use no room and the caller's retry of
+// a failed request is not a replay.
+func TestSequenceOfFailedRequestIsFree(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
+	seq := "0e3a8d77-54cb-4d9c-8a55-4f44f1f1c0d2"
+	_, err := f.Store.SetKeyState(context.Background(), f.AES, keystore.KeyDisabled)
+	require.NoError(t, err)
+	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256", Sequence: seq}
+	_, err = f.P.CreateEcDatakeyPair(alice, req)
+	require.Error(t, err, "disabled key")
+	_, err = f.Store.SetKeyState(context.Background(), f.AES, keystore.KeyEnabled)
+	require.NoError(t, err)
+	// A failure after admission (the master key cannot seal) releases the
+	// sequence too.
+	failing, err := provider.New(sealFails{f.Store})
+	require.NoError(t, err)
+	_, err = failing.CreateEcDatakeyPair(alice, req)
+	require.Error(t, err)
+	// The failing provider has its own window; the claim it released is
+	// checked there, and the real provider's is checked below.
+	_, err = failing.CreateEcDatakeyPair(alice, req)
+	var fe *provider.Error
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, provider.FailInternal, fe.Failure, "not a replay: the first failed after admission and released its sequence")
+	_, err = f.P.CreateEcDatakeyPair(alice, req)
+	require.NoError(t, err, "the failed requests did not hold the sequence")
+	_, err = f.P.CreateEcDatakeyPair(alice, req)
+	var e *provider.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, provider.FailReplay, e.Failure)
+}
+
+// sealFails is a key store whose keys are found but cannot seal.
+type sealFails struct{ keystore.KeyStore }
+
+func (s sealFails) Key(ctx context.Context, id string) (keystore.MasterKey, error) {
+	mk, err := s.KeyStore.Key(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return noVersions{mk}, nil
+}
+
+type noVersions struct{ keystore.MasterKey }
+
+func (noVersions) Version(uint32) (wrap.KeyCipher, error) {
+	return nil, fmt.Errorf("%w: version gone", wrap.ErrKeyUnavailable)
+}
+
+// TestSequenceConcurrentReplay: of many concurrent requests with one
+// sequence, exactly one succeeds.
+func TestSequenceConcurrentReplay(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
+	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256", Sequence: "5d1c0b4e-2a6f-4e8d-9b7a-3c2e1f0a9b8c"}
+	var wg sync.WaitGroup
+	var ok, replayed atomic.Int32
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.P.CreateEcDatakeyPair(alice, req)
+			var e *provider.Error
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.As(err, &e) && e.Failure == provider.FailReplay:
+				replayed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), ok.Load())
+	assert.Equal(t, int32(15), replayed.Load())
 }

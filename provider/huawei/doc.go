@@ -44,6 +44,7 @@
 //	unauthenticated                           401     KMS.0301
 //	forbidden                                 403     KMS.0306
 //	request canceled                          499     KMS.0101
+//	service unavailable                       503     KMS.0101
 //	internal error                            500     KMS.0101
 //
 // The codes are those of Huawei's published KMS error code list where one

@@ -41,6 +41,7 @@ var codes = map[provider.Failure]Code{
 	provider.FailUnauthenticated:      {http.StatusUnauthorized, "KMS.0301"},
 	provider.FailForbidden:            {http.StatusForbidden, "KMS.0306"},
 	provider.FailCanceled:             {499, "KMS.0101"},
+	provider.FailUnavailable:          {http.StatusServiceUnavailable, "KMS.0101"},
 	provider.FailInternal:             {http.StatusInternalServerError, "KMS.0101"},
 }
 

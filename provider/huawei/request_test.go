@@ -22,7 +22,7 @@ func TestRequestTagsMatchDecoder(t *testing.T) {
 		KeyID: "k", KeySpec: "s", WithPlainText: ptr(false), AdditionalAuthenticatedData: "a",
 		Sequence: "q", WrappingPublicKey: "w", WrappingAlgorithm: "g",
 		Recipient: &provider.Recipient{AttestationDocument: "d", KeyEncryptionAlgorithm: "e"},
-		Pin: ptr("p"), PinType: ptr("t"),
+		Pin:       ptr("p"), PinType: ptr("t"),
 	}
 	require.Equal(t, 10, reflect.TypeFor[provider.CreateEcDatakeyPairRequest]().NumField(), "a new field needs the decoder too")
 	body, err := json.Marshal(create)
