@@ -28,7 +28,8 @@ type Principal struct {
 	// "token" for Token, the access key for StaticCredentials.
 	Name string
 	// Projects are the project ids (Huawei project_id, AWS account id) the
-	// principal may use, sorted; empty means every project. It is shared
+	// principal may use (sorted, from a *Credentials); empty means every
+	// project. It is shared
 	// between requests: do not modify it.
 	Projects []string
 }
@@ -41,8 +42,7 @@ func (p Principal) AllowsProject(id string) bool {
 	if len(p.Projects) == 0 {
 		return true
 	}
-	_, found := slices.BinarySearch(p.Projects, id)
-	return found
+	return slices.Contains(p.Projects, id)
 }
 
 // Authenticator authenticates one HTTP request. body is the request body the

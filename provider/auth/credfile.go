@@ -208,11 +208,12 @@ func readLimited(path string, max int64) ([]byte, error) {
 // principalSuffix returns ` (principal "x")` for an entry whose principal
 // field reads as a valid name, for error messages.
 func principalSuffix(raw json.RawMessage) string {
-	var e struct {
-		Principal string `json:"principal"`
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return ""
 	}
-	if json.Unmarshal(raw, &e) == nil && principalName.MatchString(e.Principal) {
-		return fmt.Sprintf(" (principal %q)", e.Principal)
+	if p, err := stringField(fields, "principal"); err == nil && principalName.MatchString(p) {
+		return fmt.Sprintf(" (principal %q)", p)
 	}
 	return ""
 }
