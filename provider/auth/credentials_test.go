@@ -161,7 +161,7 @@ func TestParseCredentialsRefuses(t *testing.T) {
 		noDir           bool
 	}{
 		{name: "not JSON", doc: `{"credentials":[`, want: "not valid JSON"},
-		{name: "trailing data", doc: entry(`{"principal":"a","projects":[],` + tok + `}`) + `{}`, want: "data after the JSON document"},
+		{name: "trailing data", doc: entry(`{"principal":"a","projects":[],`+tok+`}`) + `{}`, want: "data after the JSON document"},
 		{name: "array document", doc: `[]`, want: "the document is not a JSON object"},
 		{name: "null document", doc: `null`, want: "the document is not a JSON object"},
 		{name: "unknown top-level field", doc: `{"credentials":[],"version":1}`, want: `unknown top-level field "version"`},
