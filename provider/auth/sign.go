@@ -17,8 +17,11 @@ import (
 // body must be exactly the bytes that will be sent. Call Sign after setting
 // every other header; a header added later is simply not signed. Any
 // X-Sdk-Content-Sha256 header is removed: the signature always covers the
-// body. Sign's errors describe the caller's mistake and do not wrap
-// ErrUnauthenticated.
+// body. Two requests identical in method, URL, headers and body signed in
+// the same second carry the same signature, and the verifier refuses the
+// second as a replay: set a unique header (any header is signed) on
+// requests that may repeat. Sign's errors describe the caller's mistake and
+// do not wrap ErrUnauthenticated.
 func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 	switch {
 	case r == nil || r.URL == nil:
