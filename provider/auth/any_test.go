@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,4 +91,36 @@ func TestAnyEmpty(t *testing.T) {
 		assert.False(t, errors.Is(err, ErrNoCredentials))
 		assert.Contains(t, err.Error(), "no authentication method configured")
 	}
+}
+
+// TestAnyBothSignatureSchemes: on one listener, AKSK and SigV4 over one
+// store each take their own Authorization scheme and pass on the other's.
+func TestAnyBothSignatureSchemes(t *testing.T) {
+	c, err := NewCredentials(Credential{Principal: "svc", AccessKey: testAK, SecretKey: testSK})
+	require.NoError(t, err)
+	now := func() time.Time { return testNow }
+	rc := NewMemoryReplayCache(0)
+	a := Any(Tokens(c), AKSK(c, WithClock(now), WithReplayCache(rc)), SigV4(c, WithClock(now), WithRegion(awsRegion), WithReplayCache(rc)))
+	body := []byte(`{"a":1}`)
+
+	p, err := a.Authenticate(signedServerRequest(t, http.MethodPost, createPath, body, testNow), body)
+	require.NoError(t, err)
+	assert.Equal(t, Principal{ID: testAK, Method: MethodAKSK, Name: "svc"}, p)
+	p, err = a.Authenticate(v4ServerRequest(t, awsTarget, body, testNow), body)
+	require.NoError(t, err)
+	assert.Equal(t, Principal{ID: testAK, Method: MethodSigV4, Name: "svc"}, p)
+
+	r := v4ServerRequest(t, awsTarget, body, testNow)
+	r.Header.Set("Authorization", "Basic abc")
+	_, err = a.Authenticate(r, body)
+	require.ErrorIs(t, err, ErrNoCredentials)
+	assert.Contains(t, err.Error(), "missing X-Auth-Token header; Authorization header is not SDK-HMAC-SHA256; "+
+		"Authorization header is not AWS4-HMAC-SHA256")
+
+	r = v4ServerRequest(t, awsTarget, body, testNow.Add(time.Second))
+	r.Header.Set("X-Amz-Target", "TrentService.Decrypt")
+	_, err = a.Authenticate(r, body)
+	require.ErrorIs(t, err, ErrUnauthenticated)
+	assert.False(t, errors.Is(err, ErrNoCredentials))
+	assert.Contains(t, err.Error(), "sigv4: "+mismatch)
 }

@@ -109,6 +109,30 @@ func TestReplayRefused(t *testing.T) {
 	}
 }
 
+// TestSetNonceMakesTwinsDiffer: two identical requests signed in one
+// second are one signature; with SetNonce before signing they are two.
+func TestSetNonceMakesTwinsDiffer(t *testing.T) {
+	for _, s := range schemes {
+		t.Run(s.name, func(t *testing.T) {
+			a := s.auth(func() time.Time { return testNow })
+			twin := func(nonce bool) error {
+				r, body := s.request(t, "/twins", testNow)
+				if nonce {
+					SetNonce(r.Header)
+					require.NoError(t, s.sign(r, body, testAK, testSK, testNow))
+					assert.Contains(t, r.Header.Get("Authorization"), "x-ecdkp-nonce")
+				}
+				_, err := a.Authenticate(r, body)
+				return err
+			}
+			require.NoError(t, twin(false))
+			require.ErrorIs(t, twin(false), ErrReplayed)
+			require.NoError(t, twin(true))
+			require.NoError(t, twin(true))
+		})
+	}
+}
+
 // TestReplayNotRecordedOnFailure: a refused request must not enter the
 // cache, or anyone could block a signature by sending it first, garbled.
 func TestReplayNotRecordedOnFailure(t *testing.T) {
