@@ -3,100 +3,25 @@ package auth
 import (
 	"crypto/hmac"
 	"encoding/hex"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
 
-// DefaultMaxSkew is how far X-Sdk-Date may be from the verifier's clock, in
-// either direction, unless WithMaxSkew says otherwise.
-const DefaultMaxSkew = 15 * time.Minute
-
-// CredentialLookup returns the secret key of an access key, and false when
-// the access key is unknown. It must be safe for concurrent use.
-type CredentialLookup func(accessKey string) (secretKey string, ok bool)
-
-// StaticCredentials returns a CredentialLookup over a copy of creds (access
-// key -> secret key). Entries with an empty access key or secret key are
-// dropped.
-func StaticCredentials(creds map[string]string) CredentialLookup {
-	m := maps.Clone(creds)
-	for ak, sk := range m {
-		if ak == "" || sk == "" {
-			delete(m, ak)
-		}
-	}
-	return func(ak string) (string, bool) {
-		sk, ok := m[ak]
-		return sk, ok
-	}
-}
-
-// AKSKOption configures an AKSKAuthenticator.
-type AKSKOption func(*AKSKAuthenticator)
-
-// WithClock sets the clock X-Sdk-Date is checked against (time.Now by
-// default). A nil clock is ignored.
-func WithClock(now func() time.Time) AKSKOption {
-	return func(a *AKSKAuthenticator) {
-		if now != nil {
-			a.now = now
-		}
-	}
-}
-
-// WithMaxSkew sets how far X-Sdk-Date may be from the clock, in either
-// direction; the bound itself is accepted. Non-positive values are ignored
-// (DefaultMaxSkew stays).
-func WithMaxSkew(d time.Duration) AKSKOption {
-	return func(a *AKSKAuthenticator) {
-		if d > 0 {
-			a.maxSkew = d
-		}
-	}
-}
-
-// WithRequiredSignedHeaders makes the named headers (any case) mandatory in
-// SignedHeaders, on top of x-sdk-date which always is. The official SDK
-// signs user-agent, x-project-id and x-sdk-date, but not host: requiring
-// "host" refuses it.
-func WithRequiredSignedHeaders(names ...string) AKSKOption {
-	return func(a *AKSKAuthenticator) {
-		for _, n := range names {
-			if n = strings.ToLower(strings.TrimSpace(n)); n != "" && !slices.Contains(a.required, n) {
-				a.required = append(a.required, n)
-			}
-		}
-	}
-}
-
 // AKSKAuthenticator verifies SDK-HMAC-SHA256 signatures. Create it with
 // AKSK.
 type AKSKAuthenticator struct {
-	lookup   CredentialLookup
-	now      func() time.Time
-	maxSkew  time.Duration
-	required []string
+	lookup AccessKeyLookup
+	cfg    config
 }
 
 // AKSK returns an Authenticator that verifies the SDK-HMAC-SHA256 signature
-// of Huawei Cloud's SDKs (see the package doc), looking secret keys up with
-// lookup. With a nil lookup every request is refused.
-func AKSK(lookup CredentialLookup, opts ...AKSKOption) *AKSKAuthenticator {
-	a := &AKSKAuthenticator{
-		lookup:   lookup,
-		now:      time.Now,
-		maxSkew:  DefaultMaxSkew,
-		required: []string{"x-sdk-date"},
-	}
-	for _, o := range opts {
-		if o != nil {
-			o(a)
-		}
-	}
-	return a
+// of Huawei Cloud's SDKs (see the package doc), looking secret keys and
+// principals up with lookup: a *Credentials, or StaticCredentials for the
+// dev loop. With a nil lookup every request is refused. Options: WithClock,
+// WithMaxSkew, WithRequiredSignedHeaders, WithReplayCache.
+func AKSK(lookup AccessKeyLookup, opts ...Option) *AKSKAuthenticator {
+	return &AKSKAuthenticator{lookup: lookup, cfg: newConfig([]string{"x-sdk-date"}, opts)}
 }
 
 // authorization is a parsed Authorization header.
@@ -114,7 +39,7 @@ func parseAuthorization(v string) (authorization, error) {
 	var a authorization
 	rest, ok := strings.CutPrefix(v, Algorithm+" ")
 	if !ok {
-		return a, reject("aksk: Authorization header is not %s", Algorithm)
+		return a, absent("Authorization header is not %s", Algorithm)
 	}
 	var seenAccess, seenSigned, seenSig bool
 	for part := range strings.SplitSeq(rest, ",") {
@@ -205,10 +130,8 @@ func (a *AKSKAuthenticator) Authenticate(r *http.Request, body []byte) (Principa
 	if err != nil {
 		return Principal{}, err
 	}
-	for _, req := range a.required {
-		if _, found := slices.BinarySearch(auth.signed, req); !found {
-			return Principal{}, reject("aksk: SignedHeaders must include %q", req)
-		}
+	if req := a.cfg.missingRequired(auth.signed); req != "" {
+		return Principal{}, reject("aksk: SignedHeaders must include %q", req)
 	}
 
 	dates := r.Header.Values(DateHeader)
@@ -223,17 +146,12 @@ func (a *AKSKAuthenticator) Authenticate(r *http.Request, body []byte) (Principa
 	if err != nil || t.Format(DateFormat) != date {
 		return Principal{}, reject("aksk: %s %q is not in the form %s", DateHeader, clip(date), DateFormat)
 	}
-	now := a.now()
-	if skew := now.Sub(t); skew > a.maxSkew || skew < -a.maxSkew {
-		return Principal{}, reject("aksk: %s %s is outside ±%s of the server time", DateHeader, date, a.maxSkew)
+	now := a.cfg.now()
+	if err := a.cfg.checkSkew("aksk", DateHeader, date, t, now); err != nil {
+		return Principal{}, err
 	}
-
 	if a.lookup == nil {
 		return Principal{}, reject("aksk: AK/SK authentication is not configured")
-	}
-	sk, ok := a.lookup(auth.accessKey)
-	if !ok || sk == "" {
-		return Principal{}, reject("aksk: unknown access key")
 	}
 
 	bodyHash := hexSHA256(body)
@@ -247,13 +165,28 @@ func (a *AKSKAuthenticator) Authenticate(r *http.Request, body []byte) (Principa
 			return Principal{}, reject("aksk: %s does not match the body", ContentSHA256Header)
 		}
 	}
-
 	canonical, err := canonicalRequest(r.Method, r.URL, r.Host, r.Header, auth.signed, bodyHash)
 	if err != nil {
 		return Principal{}, reject("aksk: %v", err)
 	}
-	if !hmac.Equal(signature(sk, date, canonical), auth.signature) {
-		return Principal{}, reject("aksk: signature does not match")
+
+	// An unknown access key costs the same HMAC as a known one and gets
+	// the same message, so neither tells which access keys exist.
+	sk, p, known := a.lookup.LookupAccessKey(auth.accessKey)
+	if !known || sk == "" {
+		sk, known = unknownKeySecret, false
 	}
-	return Principal{ID: auth.accessKey, Method: MethodAKSK}, nil
+	if !hmac.Equal(signature(sk, date, canonical), auth.signature) || !known {
+		return Principal{}, reject("aksk: %s", mismatch)
+	}
+	if err := a.cfg.admit(r.Context(), "aksk", auth.accessKey, auth.signature, now, t); err != nil {
+		return Principal{}, err
+	}
+	p.ID, p.Method = auth.accessKey, MethodAKSK
+	return p, nil
 }
+
+// unknownKeySecret is the secret key an unknown access key is checked
+// with, so that the work done does not reveal whether the key exists. The
+// request is refused whatever the result.
+const unknownKeySecret = "no such access key: signature checked anyway"

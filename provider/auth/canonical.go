@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -178,7 +177,6 @@ func hexSHA256(b []byte) string {
 // signature is HMAC-SHA256(sk, string to sign) for a canonical request
 // signed at date (in DateFormat).
 func signature(sk, date, canonical string) []byte {
-	m := hmac.New(sha256.New, []byte(sk))
-	m.Write([]byte(Algorithm + "\n" + date + "\n" + hexSHA256([]byte(canonical))))
-	return m.Sum(nil)
+	sig := hmacSHA256([]byte(sk), Algorithm+"\n"+date+"\n"+hexSHA256([]byte(canonical)))
+	return sig[:]
 }

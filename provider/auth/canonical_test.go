@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"math/rand/v2"
 	"net/url"
 	"testing"
 
@@ -62,5 +65,27 @@ func TestCanonicalQuery(t *testing.T) {
 	for _, bad := range []string{"a=%zz", "a;b=1", "%"} {
 		_, err := canonicalQuery(bad)
 		assert.Error(t, err, bad)
+	}
+}
+
+// TestHMACSHA256MatchesCryptoHMAC checks the package's HMAC against
+// crypto/hmac for keys and data around the block size and the stack
+// buffer's limit.
+func TestHMACSHA256MatchesCryptoHMAC(t *testing.T) {
+	rng := rand.New(rand.NewChaCha8([32]byte{1}))
+	for _, kl := range []int{0, 1, 20, 40, 63, 64, 65, 100, 200} {
+		for _, dl := range []int{0, 1, 8, 55, 56, 64, 119, 191, 192, 193, 500} {
+			key, data := make([]byte, kl), make([]byte, dl)
+			for i := range key {
+				key[i] = byte(rng.Uint32())
+			}
+			for i := range data {
+				data[i] = byte(rng.Uint32())
+			}
+			m := hmac.New(sha256.New, key)
+			m.Write(data)
+			got := hmacSHA256(key, string(data))
+			assert.Equal(t, m.Sum(nil), got[:], "key %d, data %d", kl, dl)
+		}
 	}
 }

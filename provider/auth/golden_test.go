@@ -130,7 +130,7 @@ func TestGoldenVectorsAuthenticate(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			p, err := a.Authenticate(v.serverRequest(), []byte(v.body))
 			require.NoError(t, err)
-			assert.Equal(t, Principal{ID: goldenAK, Method: MethodAKSK}, p)
+			assert.Equal(t, Principal{ID: goldenAK, Method: MethodAKSK, Name: goldenAK}, p)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -17,8 +18,11 @@ import (
 // body must be exactly the bytes that will be sent. Call Sign after setting
 // every other header; a header added later is simply not signed. Any
 // X-Sdk-Content-Sha256 header is removed: the signature always covers the
-// body. Sign's errors describe the caller's mistake and do not wrap
-// ErrUnauthenticated.
+// body. Two requests identical in method, URL, headers and body signed in
+// the same second carry the same signature, and the verifier refuses the
+// second as a replay: set a unique header (any header is signed) on
+// requests that may repeat. Sign's errors describe the caller's mistake and
+// do not wrap ErrUnauthenticated.
 func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 	switch {
 	case r == nil || r.URL == nil:
@@ -64,4 +68,19 @@ func Sign(r *http.Request, body []byte, ak, sk string, now time.Time) error {
 	r.Header.Set("Authorization", Algorithm+" Access="+ak+", SignedHeaders="+
 		strings.Join(signed, ";")+", Signature="+hex.EncodeToString(sig))
 	return nil
+}
+
+// NonceHeader is the header our own clients (the conformance suite, the
+// CLI, the load generator) set to a fresh random value with SetNonce
+// before Sign or SignV4, so that two otherwise identical requests signed
+// within one second carry different signatures and the second is not
+// refused as a replay. Both signers sign it like any other header, so
+// servers need not know it.
+const NonceHeader = "X-Ecdkp-Nonce"
+
+// SetNonce sets NonceHeader in h to 128 random bits in hex.
+func SetNonce(h http.Header) {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
+	h.Set(NonceHeader, hex.EncodeToString(b[:]))
 }

@@ -37,7 +37,7 @@ func TestToken(t *testing.T) {
 			p, err := Token(tc.configured).Authenticate(r, nil)
 			if tc.want == "" {
 				require.NoError(t, err)
-				assert.Equal(t, Principal{ID: "token", Method: MethodToken}, p)
+				assert.Equal(t, Principal{ID: "token", Method: MethodToken, Name: "token"}, p)
 				return
 			}
 			require.ErrorIs(t, err, ErrUnauthenticated)
