@@ -143,6 +143,7 @@ func (h *HTTPTarget) Post(ctx context.Context, route string, body []byte) (int, 
 		req.Header.Set(auth.TokenHeader, h.token)
 	}
 	if h.ak != "" {
+		auth.SetNonce(req.Header)
 		if err := auth.Sign(req, body, h.ak, h.sk, h.now()); err != nil {
 			return 0, nil, fmt.Errorf("conformance: %w", err)
 		}

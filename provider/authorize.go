@@ -51,9 +51,19 @@ func (f AuthorizerFunc) Authorize(ctx context.Context, req *AuthzRequest) error 
 // Caller is who sent a request, as the HTTP handler (or an embedding
 // service) established it.
 type Caller struct {
+	// ProjectID is the project the request acts in (Huawei's project_id,
+	// AWS's account); "" in process, where no project is checked.
 	ProjectID string
+	// Principal names the authenticated caller ("" when unauthenticated).
 	Principal string
+	// Credential is the credential it authenticated with (an access key,
+	// "token"), and Method how (auth.MethodToken, ...).
+	Credential, Method string
+	// RequestID identifies the request in logs and the audit trail.
 	RequestID string
+	// Dialect is the HTTP dialect the request came in ("huawei", "aws"),
+	// "" in process; RemoteAddr is the client's address.
+	Dialect, RemoteAddr string
 }
 
 type callerKey struct{}

@@ -46,7 +46,7 @@ func TestErrorsSurfaceInSDK(t *testing.T) {
 		},
 		{
 			name: "unknown access key", ak: "ECDKPSDKINTEROPAK999", sk: testSK,
-			want: provider.FailUnauthenticated, msgPart: "unknown access key",
+			want: provider.FailUnauthenticated, msgPart: "signature does not match or access key unknown",
 		},
 		{
 			name: "unknown key_id",

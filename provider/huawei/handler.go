@@ -16,6 +16,9 @@ import (
 	"github.com/ecdkp/ecdkp/provider/auth"
 )
 
+// Dialect is this dialect's name in provider.Caller.
+const Dialect = "huawei"
+
 // clipLen bounds the caller's text a message echoes.
 const clipLen = 40
 
@@ -78,7 +81,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(RequestIDHeader, rid)
 	// Answers carry key material and are per caller: no cache keeps them.
 	w.Header().Set("Cache-Control", "no-store")
-	caller := provider.Caller{RequestID: rid}
+	caller := provider.Caller{RequestID: rid, Dialect: Dialect, RemoteAddr: r.RemoteAddr}
 	status, code := http.StatusOK, ""
 	defer func() {
 		if v := recover(); v != nil {
@@ -126,7 +129,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 		if err != nil {
 			return provider.Wrapf(provider.FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "))
 		}
-		caller.Principal = pr.ID
+		caller.Principal, caller.Credential, caller.Method = pr.Name, pr.ID, pr.Method
+		if !pr.AllowsProject(project) {
+			return provider.Errorf(provider.FailForbidden, "principal %s may not act in project %s", quote.Clip(pr.Name, clipLen), project)
+		}
 	}
 	ctx := provider.WithCaller(r.Context(), *caller)
 	var (

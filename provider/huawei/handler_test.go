@@ -310,3 +310,33 @@ func TestHandlerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestHandlerProjectBinding: a credential bound to projects is refused in
+// any other (403 KMS.0306) before its key is looked up, so the answer is
+// the same for a key that exists and one that does not.
+func TestHandlerProjectBinding(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	other := "fedcba9876543210fedcba9876543210"
+	creds, err := auth.NewCredentials(
+		auth.Credential{Principal: "alice", Projects: []string{project}, Token: "alice-token"},
+		auth.Credential{Principal: "dev", Token: "dev-token"}, // every project
+	)
+	require.NoError(t, err)
+	srv := httptest.NewServer(huawei.NewHandler(f.P, huawei.WithAuthenticator(auth.Tokens(creds))))
+	defer srv.Close()
+	post := func(token, proj, keyID string) (int, string) {
+		r := do(t, http.MethodPost, srv.URL+"/v1.0/"+proj+"/kms/create-ec-datakey-pair",
+			strings.NewReader(fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, keyID)), map[string]string{auth.TokenHeader: token})
+		var eb huawei.ErrorBody
+		_ = json.Unmarshal(r.body, &eb)
+		return r.status, eb.Error.ErrorCode
+	}
+	missing := "00000000-0000-4000-8000-000000000000"
+	for _, keyID := range []string{f.AES, missing} {
+		status, code := post("alice-token", other, keyID)
+		assert.Equal(t, http.StatusForbidden, status, keyID)
+		assert.Equal(t, "KMS.0306", code, keyID)
+	}
+	status, _ := post("dev-token", other, missing)
+	assert.Equal(t, http.StatusNotFound, status, "a credential for every project reaches the key lookup")
+}
