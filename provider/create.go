@@ -22,6 +22,10 @@ import (
 // runtime/secret.Do, so what it allocates (the response's strings among
 // them) is erased once unreachable; see curves.RuntimeSecret.
 func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (resp *CreateEcDatakeyPairResponse, err error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	secret.Do(func() { resp, err = p.createEcDatakeyPair(ctx, req) })
 	return resp, err
 }

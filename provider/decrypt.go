@@ -18,6 +18,10 @@ import (
 // CreateEcDatakeyPair, it runs inside runtime/secret.Do when built with
 // GOEXPERIMENT=runtimesecret.
 func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (resp *DecryptDatakeyPairResponse, err error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	secret.Do(func() { resp, err = p.decryptDatakeyPair(ctx, req) })
 	return resp, err
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap"
@@ -18,8 +19,40 @@ type Provider struct {
 	attest     wrap.AttestationVerifier
 	attestOnce sync.Once
 
+	maxInFlight int64
+	inFlight    atomic.Int64
+
 	optErr error // the first invalid option, reported by New
 }
+
+// WithMaxInFlight caps the operations running at once: a request past the
+// cap is refused at once with FailUnavailable rather than queued, so an
+// overload is answered fast instead of growing a queue. Zero, the default,
+// sets no cap.
+func WithMaxInFlight(n int) Option {
+	return func(p *Provider) {
+		if n < 0 {
+			p.optErr = errors.Join(p.optErr, errors.New("provider: WithMaxInFlight of a negative number"))
+			return
+		}
+		p.maxInFlight = int64(n)
+	}
+}
+
+// InFlight is the number of operations running now.
+func (p *Provider) InFlight() int { return int(p.inFlight.Load()) }
+
+// enter counts an operation in, refusing it past the cap; the caller calls
+// p.leave when it is done.
+func (p *Provider) enter() error {
+	if n := p.inFlight.Add(1); p.maxInFlight > 0 && n > p.maxInFlight {
+		p.inFlight.Add(-1)
+		return Errorf(FailUnavailable, "%d requests are in flight, the most this server runs at once; retry later", p.maxInFlight)
+	}
+	return nil
+}
+
+func (p *Provider) leave() { p.inFlight.Add(-1) }
 
 // Option configures a Provider. Options never fail themselves; New reports
 // an invalid one.

@@ -141,3 +141,42 @@ func TestSequenceConcurrentReplay(t *testing.T) {
 	assert.Equal(t, int32(1), ok.Load())
 	assert.Equal(t, int32(15), replayed.Load())
 }
+
+// TestMaxInFlight: past the cap a request is refused at once with
+// FailUnavailable; below it, everything runs.
+func TestMaxInFlight(t *testing.T) {
+	block := make(chan struct{})
+	entered := make(chan struct{}, 4)
+	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(
+		provider.WithMaxInFlight(2),
+		provider.WithAuthorizer(provider.AuthorizerFunc(func(context.Context, *provider.AuthzRequest) error {
+			entered <- struct{}{}
+			<-block
+			return nil
+		}))))
+	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256"}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.P.CreateEcDatakeyPair(context.Background(), req)
+			assert.NoError(t, err)
+		}()
+	}
+	<-entered
+	<-entered
+	assert.Equal(t, 2, f.P.InFlight())
+	_, err := f.P.CreateEcDatakeyPair(context.Background(), req)
+	var e *provider.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, provider.FailUnavailable, e.Failure)
+	_, err = f.P.DecryptDatakeyPair(context.Background(), &provider.DecryptDatakeyPairRequest{CipherText: "AAAA"})
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, provider.FailUnavailable, e.Failure, "decrypt shares the cap")
+	close(block)
+	wg.Wait()
+	assert.Equal(t, 0, f.P.InFlight())
+	_, err = provider.New(f.Store, provider.WithMaxInFlight(-1))
+	assert.Error(t, err)
+}

@@ -54,6 +54,7 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
 
 	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--keyring", kr)
+	srv.Env = append(os.Environ(), "ECDKP_TOKEN=load-test-token")
 	stderr, err := srv.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
@@ -97,7 +98,7 @@ func TestLoad(t *testing.T) {
 	}()
 
 	specs := curves.Specs()
-	url := "http://" + addr + "/v1.0/0123456789abcdef0123456789abcdef/kms/create-ec-datakey-pair"
+	url := "http://" + addr + "/v1.0/00000000000000000000000000000000/kms/create-ec-datakey-pair"
 	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	var (
@@ -119,7 +120,14 @@ func TestLoad(t *testing.T) {
 				}
 				body := fmt.Sprintf(`{"key_id":%q,"key_spec":%q}`, md.KeyID, specs[i%int64(len(specs))])
 				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", strings.NewReader(body))
+				req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Auth-Token", "load-test-token")
+				resp, err := client.Do(req)
 				if err != nil {
 					errs.Add(1)
 					continue

@@ -161,7 +161,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"create"}, 1, "--key-spec is required"},
 		{[]string{"create", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"keys", "explode"}, 1, "unknown keys subcommand"},
-		{[]string{"serve", "--ak", "x"}, 1, "--ak and --sk go together"},
+		{[]string{"serve", "--ak", "x"}, 1, "--ak needs its secret"},
+		{[]string{"serve", "--addr", "127.0.0.1:0"}, 1, "no credentials"},
+		{[]string{"serve", "--addr", "0.0.0.0:0", "--allow-unauthenticated"}, 1, "only on a loopback address"},
+		{[]string{"serve", "--addr", "0.0.0.0:0", "--token-file", "/nonexistent"}, 1, "token-file"},
 	} {
 		var so, se bytes.Buffer
 		code := run(context.Background(), &env{stdout: &so, stderr: &se, getenv: func(string) string { return "" }}, tc.args)

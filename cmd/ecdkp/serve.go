@@ -3,35 +3,49 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
+const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--max-in-flight N] [--max-conns N] [--keystore keyring|pkcs11] [--keyring PATH]"
+
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK] [--keystore keyring|pkcs11] [--keyring PATH]")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	token := fs.String("token", "", "accept requests whose X-Auth-Token is T (or $ECDKP_TOKEN)")
-	ak := fs.String("ak", "", "accept requests signed with this access key (SDK-HMAC-SHA256)")
-	sk := fs.String("sk", "", "the access key's secret (or $ECDKP_SK)")
+	fs := newFlags(e, "serve", serveSynopsis)
+	nf := addNetFlags(fs)
+	af := addAuthFlags(fs)
+	maxInFlight := fs.Int("max-in-flight", 256, "most requests processed at once; more are refused at once with 503 (0: no limit)")
 	sf := addStoreFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if *token == "" {
-		*token = e.getenv("ECDKP_TOKEN")
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	creds, err := af.load(e, log)
+	if err != nil {
+		return err
 	}
-	if *sk == "" {
-		*sk = e.getenv("ECDKP_SK")
+	var authns []auth.Authenticator
+	replay := auth.NewMemoryReplayCache(0)
+	if creds.tokens != nil {
+		authns = append(authns, auth.Tokens(creds.tokens))
 	}
-	if (*ak == "") != (*sk == "") {
-		return errors.New("--ak and --sk go together")
+	if creds.accessKeys != nil {
+		authns = append(authns, auth.AKSK(creds.accessKeys, auth.WithReplayCache(replay)))
 	}
-	kr, p, err := sf.openProvider(e)
+	switch {
+	case len(authns) > 0 && *af.allowUnauthenticated:
+		return errors.New("--allow-unauthenticated with credentials: give one or the other")
+	case len(authns) == 0 && !*af.allowUnauthenticated:
+		return errors.New("no credentials: give --credentials FILE, a token ($ECDKP_TOKEN or --token-file) or an access key (--ak with $ECDKP_SK or --sk-file); --allow-unauthenticated serves without, on loopback only")
+	case len(authns) == 0 && !isLoopback(*nf.addr):
+		return fmt.Errorf("--allow-unauthenticated only on a loopback address, not %s", *nf.addr)
+	}
+	kr, p, err := sf.openProvider(e, provider.WithMaxInFlight(*maxInFlight))
 	if err != nil {
 		return err
 	}
@@ -40,24 +54,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var authns []auth.Authenticator
-	if *token != "" {
-		authns = append(authns, auth.Token(*token))
-	}
-	if *ak != "" {
-		authns = append(authns, auth.AKSK(auth.StaticCredentials(map[string]string{*ak: *sk})))
-	}
-	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	opts := []huawei.Option{huawei.WithLogger(log)}
-	switch len(authns) {
-	case 0:
-		log.Warn("no --token or --ak/--sk: every request is accepted unauthenticated")
-	case 1:
-		opts = append(opts, huawei.WithAuthenticator(authns[0]))
-	default:
+	if len(authns) > 0 {
 		opts = append(opts, huawei.WithAuthenticator(auth.Any(authns...)))
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, useTLS, err := nf.listen()
 	if err != nil {
 		return err
 	}
@@ -68,8 +69,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "keystore", kr.where, "default_key_id", md.KeyID)
+	if len(authns) == 0 {
+		log.Warn("serving WITHOUT authentication (--allow-unauthenticated): any local process can create and decrypt data key pairs")
+	}
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "keystore", kr.where,
+		"default_key_id", md.KeyID, "default_project", md.Project, "credentials", creds.summary)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

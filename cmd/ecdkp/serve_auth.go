@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/ecdkp/ecdkp/provider/auth"
+)
+
+// authFlags are serve's credential flags. Secrets come from the
+// environment or from files; one still given on argv works, with a warning
+// (other users of the machine can read a process's arguments).
+type authFlags struct {
+	token, tokenFile     *string
+	ak, sk, skFile       *string
+	credentials          *string
+	allowUnauthenticated *bool
+}
+
+func addAuthFlags(fs interface {
+	String(name, value, usage string) *string
+	Bool(name string, value bool, usage string) *bool
+}) authFlags {
+	return authFlags{
+		token:                fs.String("token", "", "accept X-Auth-Token T for every project (prefer $ECDKP_TOKEN or --token-file: argv is visible to other users)"),
+		tokenFile:            fs.String("token-file", "", "read the token from this file"),
+		ak:                   fs.String("ak", "", "accept requests signed with this access key (AK/SK and SigV4), for every project"),
+		sk:                   fs.String("sk", "", "the access key's secret (prefer $ECDKP_SK or --sk-file)"),
+		skFile:               fs.String("sk-file", "", "read the access key's secret from this file"),
+		credentials:          fs.String("credentials", "", "JSON file of tokens and access keys, each bound to a principal and its projects"),
+		allowUnauthenticated: fs.Bool("allow-unauthenticated", false, "serve without authentication (only on a loopback address)"),
+	}
+}
+
+// credentialSet is what serve authenticates against.
+type credentialSet struct {
+	tokens     auth.TokenLookup     // nil: no token accepted
+	accessKeys auth.AccessKeyLookup // nil: no signature accepted
+	// summary describes the credentials for the start log, without
+	// secrets.
+	summary []string
+}
+
+// load assembles the credentials, logging a warning for a secret given on
+// argv.
+func (a authFlags) load(e *env, log *slog.Logger) (credentialSet, error) {
+	var c credentialSet
+	var entries []auth.Credential
+	token, err := secret(e, log, "--token", *a.token, "ECDKP_TOKEN", *a.tokenFile)
+	if err != nil {
+		return c, err
+	}
+	if token != "" {
+		entries = append(entries, auth.Credential{Principal: "token", Token: token})
+		c.summary = append(c.summary, "token (every project)")
+	}
+	sk, err := secret(e, log, "--sk", *a.sk, "ECDKP_SK", *a.skFile)
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case *a.ak != "" && sk == "":
+		return c, errors.New("--ak needs its secret: --sk-file, $ECDKP_SK or --sk")
+	case *a.ak == "" && (*a.sk != "" || *a.skFile != ""):
+		return c, errors.New("--ak and --sk go together")
+	case *a.ak != "":
+		entries = append(entries, auth.Credential{Principal: *a.ak, AccessKey: *a.ak, SecretKey: sk})
+		c.summary = append(c.summary, "access key "+*a.ak+" (every project)")
+	}
+	if *a.credentials != "" {
+		file, err := auth.LoadCredentials(*a.credentials)
+		if err != nil {
+			return c, err
+		}
+		if len(entries) > 0 {
+			return c, errors.New("--credentials replaces --token and --ak: put the dev-loop credential in the file")
+		}
+		tokens, keys := file.Counts()
+		c.summary = append(c.summary, fmt.Sprintf("%s: %d tokens, %d access keys, principals %s", *a.credentials, tokens, keys, strings.Join(file.Principals(), ",")))
+		c.tokens, c.accessKeys = file, file
+		return c, nil
+	}
+	if len(entries) == 0 {
+		return c, nil
+	}
+	creds, err := auth.NewCredentials(entries...)
+	if err != nil {
+		return c, err
+	}
+	if token != "" {
+		c.tokens = creds
+	}
+	if *a.ak != "" {
+		c.accessKeys = creds
+	}
+	return c, nil
+}
+
+// secret returns a secret from its file, its environment variable or its
+// flag, in that order of preference; more than one is an error.
+func secret(e *env, log *slog.Logger, flagName, flagValue, envName, file string) (string, error) {
+	env := e.getenv(envName)
+	n := 0
+	for _, v := range []string{flagValue, env, file} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return "", fmt.Errorf("give the secret of %s once: %s, $%s or %s-file", flagName, flagName, envName, flagName)
+	}
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s-file: %w", flagName, err)
+		}
+		s := strings.TrimRight(string(b), "\r\n")
+		if s == "" {
+			return "", fmt.Errorf("%s-file %s is empty", flagName, file)
+		}
+		return s, nil
+	case env != "":
+		return env, nil
+	case flagValue != "":
+		log.Warn(flagName + " on the command line is visible to every user of this machine (ps); use $" + envName + " or " + flagName + "-file")
+		return flagValue, nil
+	}
+	return "", nil
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// served is a serve command running in process.
+type served struct {
+	addr string
+	logs *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs `ecdkp serve args...` in process until the test ends and
+// returns its address once it logs "serving"; vars is its environment.
+func startServe(t *testing.T, vars map[string]string, args ...string) *served {
+	t.Helper()
+	pr, pw := io.Pipe()
+	logs := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	e := &env{stdout: io.Discard, stderr: pw, getenv: func(k string) string { return vars[k] }}
+	go func() {
+		done <- run(ctx, e, append([]string{"serve"}, args...))
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "serving" {
+				addr <- l.Addr
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case a := <-addr:
+		return &served{addr: a, logs: logs}
+	case code := <-done:
+		t.Fatalf("serve exited with %d: %s", code, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve did not start: %s", logs.String())
+	}
+	return nil
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns their
+// paths and a pool trusting the certificate.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ecdkp test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600))
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// createOn posts a create-ec-datakey-pair for the default key and returns
+// the status.
+func createOn(t *testing.T, client *http.Client, base, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/v1.0/00000000000000000000000000000000/kms/create-ec-datakey-pair",
+		strings.NewReader(`{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"SM2"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// TestServeSecureByDefault: serve refuses to start without credentials, or
+// unauthenticated off loopback, or plain HTTP off loopback; it serves TLS
+// when given a certificate; a secret on argv works but is warned about.
+func TestServeSecureByDefault(t *testing.T) {
+	kr := filepath.Join(t.TempDir(), "keyring.json")
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("file-token\n"), 0o600))
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no credentials", nil, []string{"--addr", "127.0.0.1:0"}, "no credentials"},
+		{"unauthenticated on every interface", nil, []string{"--addr", "0.0.0.0:0", "--allow-unauthenticated"}, "only on a loopback address"},
+		{"unauthenticated with credentials", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--allow-unauthenticated"}, "one or the other"},
+		{"plain HTTP on every interface", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "0.0.0.0:0"}, "refusing plain HTTP"},
+		{"a secret twice", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token-file", tokenFile}, "once"},
+		{"tls cert without key", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--tls-cert", tokenFile}, "go together"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var so, se strings.Builder
+			e := &env{stdout: &so, stderr: &se, getenv: func(k string) string { return tc.env[k] }}
+			code := run(context.Background(), e, append([]string{"serve", "--keyring", kr}, tc.args...))
+			assert.Equal(t, 1, code, se.String())
+			assert.Contains(t, se.String(), tc.want)
+		})
+	}
+
+	t.Run("token from a file over TLS", func(t *testing.T) {
+		cert, key, pool := selfSigned(t)
+		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token-file", tokenFile, "--tls-cert", cert, "--tls-key", key)
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		assert.Equal(t, http.StatusNotFound, createOn(t, client, "https://"+s.addr, "file-token"), "authenticated, unknown key")
+		assert.Equal(t, http.StatusUnauthorized, createOn(t, client, "https://"+s.addr, "wrong"))
+		resp, err := http.Get("http://" + s.addr + "/")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "plain HTTP is not served on the TLS listener")
+		assert.Empty(t, resp.Header.Get("X-Request-Id"), "the request never reached the handler")
+		assert.Contains(t, s.logs.String(), `"scheme":"https"`)
+		assert.NotContains(t, s.logs.String(), "file-token")
+	})
+	t.Run("token on argv is warned about", func(t *testing.T) {
+		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token", "argv-token")
+		assert.Equal(t, http.StatusNotFound, createOn(t, http.DefaultClient, "http://"+s.addr, "argv-token"))
+		assert.Contains(t, s.logs.String(), "visible to every user")
+		assert.NotContains(t, s.logs.String(), "argv-token")
+	})
+	t.Run("unauthenticated on loopback says so", func(t *testing.T) {
+		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--allow-unauthenticated")
+		assert.Equal(t, http.StatusNotFound, createOn(t, http.DefaultClient, "http://"+s.addr, ""))
+		assert.Contains(t, s.logs.String(), "WITHOUT authentication")
+	})
+}
+
+// TestLimitListener: at most n connections are open at once; the next is
+// accepted when one closes.
+func TestLimitListener(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ln := limitListener(inner, 2)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 3)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	for i := range 3 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		require.NoError(t, err, "dial %d", i)
+		defer c.Close()
+	}
+	first, second := <-accepted, <-accepted
+	select {
+	case <-accepted:
+		t.Fatal("a third connection was accepted while two were open")
+	case <-time.After(200 * time.Millisecond):
+	}
+	require.NoError(t, first.Close())
+	select {
+	case c := <-accepted:
+		c.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting connection was not accepted after one closed")
+	}
+	second.Close()
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "127.1.2.3:1": true, "[::1]:80": true, "localhost:80": true,
+		"0.0.0.0:80": false, ":8080": false, "[::]:80": false, "10.0.0.1:80": false, "example.com:80": false, "junk": false,
+	} {
+		assert.Equal(t, want, isLoopback(addr), addr)
+	}
+}
