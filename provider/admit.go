@@ -50,6 +50,8 @@ type admitted struct {
 	// release gives the request's sequence back; the operation calls it
 	// when it fails after admission.
 	release func()
+	// decision is the Authorizer's, nil when none ran.
+	decision *Decision
 }
 
 // admit resolves the master key and checks its state and usage, asks the
@@ -60,17 +62,18 @@ func (p *Provider) admit(ctx context.Context, a admission) (admitted, error) {
 	if err != nil {
 		return admitted{md: md}, err
 	}
-	if err := p.authorize(ctx, a, md); err != nil {
-		return admitted{md: md}, err
+	d, err := p.authorize(ctx, a, md)
+	if err != nil {
+		return admitted{md: md, decision: d}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return admitted{md: md}, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
+		return admitted{md: md, decision: d}, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
 	}
 	release, err := p.claim(ctx, CallerFrom(ctx), a.action, a.sequence)
 	if err != nil {
-		return admitted{md: md}, err
+		return admitted{md: md, decision: d}, err
 	}
-	return admitted{mk: mk, md: md, release: release}, nil
+	return admitted{mk: mk, md: md, release: release, decision: d}, nil
 }
 
 // resolveKey looks a master key up and checks it may seal or open data keys.
@@ -106,18 +109,24 @@ func (p *Provider) resolveKey(ctx context.Context, keyID string) (keystore.Maste
 	return mk, md, nil
 }
 
-// authorize runs the Authorizer, when one is set.
-func (p *Provider) authorize(ctx context.Context, a admission, md keystore.KeyMetadata) error {
+// authorize runs the Authorizer, when one is set, and returns its
+// decision.
+func (p *Provider) authorize(ctx context.Context, a admission, md keystore.KeyMetadata) (*Decision, error) {
 	if p.authz == nil {
-		return nil
+		return nil, nil
 	}
 	req := &AuthzRequest{Action: a.action, KeyID: md.KeyID, Caller: CallerFrom(ctx), Conditions: a.conditions(md)}
-	if err := p.authz.Authorize(ctx, req); err != nil {
+	d, err := p.authz.Authorize(ctx, req)
+	if err != nil {
+		d.Allowed = false
 		var e *Error
 		if errors.As(err, &e) {
-			return e
+			return &d, e
 		}
-		return Wrapf(FailForbidden, err, "%s on master key %s is not allowed", a.action, md.KeyID)
+		return &d, Wrapf(FailForbidden, err, "%s on master key %s is not allowed", a.action, md.KeyID)
 	}
-	return nil
+	if !d.Allowed {
+		return &d, Errorf(FailForbidden, "%s on master key %s is not allowed (%s)", a.action, md.KeyID, d.By)
+	}
+	return &d, nil
 }

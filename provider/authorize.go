@@ -34,19 +34,35 @@ type AuthzRequest struct {
 	Conditions map[string]string
 }
 
-// Authorizer is called after the master key is resolved and before any key
-// is generated or decrypted. A non-nil error refuses the request: a
-// *Error is passed through, anything else becomes KMS.0403 forbidden.
-// The embedding KMS owns IAM; without an Authorizer everything is allowed.
-type Authorizer interface {
-	Authorize(ctx context.Context, req *AuthzRequest) error
+// Decision is what an Authorizer decided about one request; the audit
+// trail records it.
+type Decision struct {
+	Allowed bool
+	// By names what decided: a policy statement's Sid, or the
+	// Authorizer's own name.
+	By string
 }
 
-// AuthorizerFunc adapts a function to Authorizer.
+// Authorizer is called after the master key is resolved and before any key
+// is generated or decrypted. A Decision that does not allow refuses the
+// request with FailForbidden; an error refuses it too (a *Error is passed
+// through, anything else becomes FailForbidden). The embedding KMS owns
+// IAM; without an Authorizer everything is allowed.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *AuthzRequest) (Decision, error)
+}
+
+// AuthorizerFunc adapts a function to Authorizer: a nil error allows, any
+// other refuses. Its decisions are by "authorizer".
 type AuthorizerFunc func(ctx context.Context, req *AuthzRequest) error
 
 // Authorize calls f.
-func (f AuthorizerFunc) Authorize(ctx context.Context, req *AuthzRequest) error { return f(ctx, req) }
+func (f AuthorizerFunc) Authorize(ctx context.Context, req *AuthzRequest) (Decision, error) {
+	if err := f(ctx, req); err != nil {
+		return Decision{By: "authorizer"}, err
+	}
+	return Decision{Allowed: true, By: "authorizer"}, nil
+}
 
 // Caller is who sent a request, as the HTTP handler (or an embedding
 // service) established it.

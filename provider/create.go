@@ -23,28 +23,31 @@ import (
 // them) is erased once unreachable; see curves.RuntimeSecret.
 func (p *Provider) CreateEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (resp *CreateEcDatakeyPairResponse, err error) {
 	if err := p.enter(); err != nil {
+		p.auditCreate(ctx, req, nil, err)
 		return nil, err
 	}
 	defer p.leave()
-	secret.Do(func() { resp, err = p.createEcDatakeyPair(ctx, req) })
+	var d *Decision
+	secret.Do(func() { resp, d, err = p.createEcDatakeyPair(ctx, req) })
+	p.auditCreate(ctx, req, d, err)
 	return resp, err
 }
 
-func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (_ *CreateEcDatakeyPairResponse, err error) {
+func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakeyPairRequest) (_ *CreateEcDatakeyPairResponse, _ *Decision, err error) {
 	curve, err := checkCreate(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	holder, err := p.holderFor(ctx, req, curve.Spec())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ad, err := p.admit(ctx, admission{
 		action: ActionCreateDataKeyPair, keyID: req.KeyID, sequence: req.Sequence,
 		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: holder.conds,
 	})
 	if err != nil {
-		return nil, err
+		return nil, ad.decision, err
 	}
 	defer func() {
 		if err != nil {
@@ -54,7 +57,7 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 
 	key, err := curve.GenerateKey()
 	if err != nil {
-		return nil, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
+		return nil, ad.decision, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
 	}
 	defer key.Destroy()
 
@@ -62,24 +65,24 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	aad := []byte(req.AdditionalAuthenticatedData)
 	need, err := scratchSize(curve, mkw, len(aad))
 	if err != nil {
-		return nil, Wrapf(FailInternal, err, "sizing the %s encodings failed", req.KeySpec)
+		return nil, ad.decision, Wrapf(FailInternal, err, "sizing the %s encodings failed", req.KeySpec)
 	}
 	s := getScratch(need)
 	defer s.release()
 	out, err := seal(ctx, &s, key, mkw, aad)
 	if err != nil {
-		return nil, err
+		return nil, ad.decision, err
 	}
 	var second []byte
 	switch {
 	case holder.w != nil:
 		if second, err = holder.w.Wrap(ctx, out.pkcs8, aad); err != nil {
-			return nil, holderError(err)
+			return nil, ad.decision, holderError(err)
 		}
 	case req.WithPlainText == nil || *req.WithPlainText:
 		second = out.pkcs8
 	}
-	return respond(req, holder, out, second), nil
+	return respond(req, holder, out, second), ad.decision, nil
 }
 
 // checkCreate validates a create request's own fields and resolves its

@@ -19,29 +19,35 @@ import (
 // GOEXPERIMENT=runtimesecret.
 func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (resp *DecryptDatakeyPairResponse, err error) {
 	if err := p.enter(); err != nil {
+		p.auditDecrypt(ctx, req, "", nil, err)
 		return nil, err
 	}
 	defer p.leave()
-	secret.Do(func() { resp, err = p.decryptDatakeyPair(ctx, req) })
+	var (
+		keyID string
+		d     *Decision
+	)
+	secret.Do(func() { resp, keyID, d, err = p.decryptDatakeyPair(ctx, req) })
+	p.auditDecrypt(ctx, req, keyID, d, err)
 	return resp, err
 }
 
-func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (_ *DecryptDatakeyPairResponse, err error) {
+func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (_ *DecryptDatakeyPairResponse, keyID string, _ *Decision, err error) {
 	envelope, specs, err := checkDecrypt(req)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
 	h, err := wrap.ParseMasterHeader(envelope)
 	if err != nil {
-		return nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
+		return nil, "", nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
-	keyID := keystore.FormatKeyID(h.KeyID)
+	keyID = keystore.FormatKeyID(h.KeyID)
 	ad, err := p.admit(ctx, admission{
 		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
 		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
 	})
 	if err != nil {
-		return nil, err
+		return nil, keyID, ad.decision, err
 	}
 	defer func() {
 		if err != nil {
@@ -49,28 +55,28 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		}
 	}()
 	if alg, _ := ad.md.KeySpec.Algorithm(); alg != h.Algorithm {
-		return nil, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
+		return nil, keyID, ad.decision, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
 	}
 	pt, spec, err := open(ctx, ad.mk, envelope, []byte(req.AdditionalAuthenticatedData), specs)
 	if err != nil {
-		return nil, openError(err, keyID, h.KeyVersion, req.KeySpec)
+		return nil, keyID, ad.decision, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
 	defer clear(pt)
 	key, err := encoding.ParsePKCS8(pt)
 	if err != nil || key.Curve().Spec() != spec {
-		return nil, Errorf(FailInternal, "cipher_text authenticated but does not hold a %s PKCS#8 private key", spec)
+		return nil, keyID, ad.decision, Errorf(FailInternal, "cipher_text authenticated but does not hold a %s PKCS#8 private key", spec)
 	}
 	defer key.Destroy()
 	spki, err := encoding.MarshalSPKI(key.PublicKey())
 	if err != nil {
-		return nil, Wrapf(FailInternal, err, "encoding the %s public key failed", spec)
+		return nil, keyID, ad.decision, Wrapf(FailInternal, err, "encoding the %s public key failed", spec)
 	}
 	return &DecryptDatakeyPairResponse{
 		KeyID:               keyID,
 		KeySpec:             string(spec),
 		PublicKey:           base64.StdEncoding.EncodeToString(spki),
 		PrivateKeyPlainText: base64.StdEncoding.EncodeToString(pt),
-	}, nil
+	}, keyID, ad.decision, nil
 }
 
 // checkDecrypt validates a decrypt request's own fields and returns the

@@ -12,9 +12,10 @@ import (
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
 // a KeyStore. It is safe for concurrent use; it keeps no global state.
 type Provider struct {
-	keys   keystore.KeyStore
-	authz  Authorizer
-	replay keystore.ReplayWindow
+	keys    keystore.KeyStore
+	authz   Authorizer
+	auditor Auditor
+	replay  keystore.ReplayWindow
 
 	attest     wrap.AttestationVerifier
 	attestOnce sync.Once

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/ecdkp/ecdkp/provider"
@@ -20,6 +22,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	nf := addNetFlags(fs)
 	af := addAuthFlags(fs)
 	maxInFlight := fs.Int("max-in-flight", 256, "most requests processed at once; more are refused at once with 503 (0: no limit)")
+	auditLog := fs.String("audit-log", "", "append one JSON audit record per request to this file (default: stderr)")
 	sf := addStoreFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -45,7 +48,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	case len(authns) == 0 && !isLoopback(*nf.addr):
 		return fmt.Errorf("--allow-unauthenticated only on a loopback address, not %s", *nf.addr)
 	}
-	kr, p, err := sf.openProvider(e, provider.WithMaxInFlight(*maxInFlight))
+	auditOut, closeAudit, err := openAuditLog(e, *auditLog)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	auditor := provider.NewJSONAuditor(auditOut, errorCode)
+	kr, p, err := sf.openProvider(e, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor))
 	if err != nil {
 		return err
 	}
@@ -88,6 +97,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	defer log.Info("stopped")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -97,4 +107,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// openAuditLog opens the audit trail: a file opened for appending (one
+// write per record, so lines stay whole), or stderr. The close function
+// syncs the file to disk.
+func openAuditLog(e *env, path string) (io.Writer, func(), error) {
+	if path == "" {
+		return e.stderr, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--audit-log: %w", err)
+	}
+	return f, func() { _ = f.Sync(); _ = f.Close() }, nil
+}
+
+// errorCode is the dialect's error code of a failure, for the audit trail.
+func errorCode(dialect string, f provider.Failure) string {
+	return huawei.CodeOf(f).Code
 }

@@ -9,8 +9,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -233,5 +236,84 @@ func TestIsLoopback(t *testing.T) {
 		"0.0.0.0:80": false, ":8080": false, "[::]:80": false, "10.0.0.1:80": false, "example.com:80": false, "junk": false,
 	} {
 		assert.Equal(t, want, isLoopback(addr), addr)
+	}
+}
+
+// TestServeAuditTrail: one audit record per request, refused ones
+// included, with who, what and the outcome, written before the answer; no
+// private key of the run is in the audit trail or the logs.
+func TestServeAuditTrail(t *testing.T) {
+	dir := t.TempDir()
+	kr, audit := filepath.Join(dir, "keyring.json"), filepath.Join(dir, "audit.jsonl")
+	s := startServe(t, map[string]string{"ECDKP_TOKEN": "audit-token"}, "--addr", "127.0.0.1:0", "--keyring", kr, "--audit-log", audit)
+	var keyID string
+	for _, l := range strings.Split(s.logs.String(), "\n") {
+		var m struct {
+			Msg          string `json:"msg"`
+			DefaultKeyID string `json:"default_key_id"`
+		}
+		if json.Unmarshal([]byte(l), &m) == nil && m.Msg == "serving" {
+			keyID = m.DefaultKeyID
+		}
+	}
+	require.NotEmpty(t, keyID, s.logs.String())
+	post := func(route, token, body string) (int, map[string]string) {
+		req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/v1.0/00000000000000000000000000000000/kms/"+route, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	var secrets []string
+	for _, spec := range []string{"ECC_NIST_P256", "SM2", "ECC_SECG_P256K1"} {
+		status, out := post("create-ec-datakey-pair", "audit-token", fmt.Sprintf(`{"key_id":%q,"key_spec":%q,"sequence":"00000000-0000-0000-0000-00000000000%d"}`, keyID, spec, len(secrets)))
+		require.Equal(t, http.StatusOK, status)
+		secrets = append(secrets, out["private_key_plain_text"])
+		status, dec := post("decrypt-datakey-pair", "audit-token", fmt.Sprintf(`{"cipher_text":%q}`, out["private_key_cipher_text"]))
+		require.Equal(t, http.StatusOK, status)
+		require.Equal(t, out["private_key_plain_text"], dec["private_key_plain_text"])
+	}
+	status, _ := post("create-ec-datakey-pair", "wrong-token", fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, keyID))
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	b, err := os.ReadFile(audit)
+	require.NoError(t, err)
+	var records []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &r), line)
+		records = append(records, r)
+	}
+	require.Len(t, records, 7, "one record per request")
+	first := records[0]
+	assert.Equal(t, "kms:cmk:createDataKeyPair", first["action"])
+	assert.Equal(t, "token", first["principal"])
+	assert.Equal(t, "00000000000000000000000000000000", first["project"])
+	assert.Equal(t, keyID, first["key_id"])
+	assert.Equal(t, "ECC_NIST_P256", first["key_spec"])
+	assert.Equal(t, "plaintext", first["holder"])
+	assert.Equal(t, true, first["with_plain_text"])
+	assert.Equal(t, "00000000-0000-0000-0000-000000000000", first["sequence"])
+	assert.Equal(t, "ok", first["outcome"])
+	assert.Equal(t, "huawei", first["dialect"])
+	assert.NotEmpty(t, first["request_id"])
+	assert.Contains(t, first["remote_addr"], "127.0.0.1:")
+	assert.Equal(t, "kms:cmk:decrypt", records[1]["action"])
+	last := records[6]
+	assert.Equal(t, "unauthenticated", last["outcome"])
+	assert.Equal(t, "KMS.0301", last["error_code"])
+	for _, sec := range secrets {
+		require.NotEmpty(t, sec)
+		der, err := base64.StdEncoding.DecodeString(sec)
+		require.NoError(t, err)
+		for _, text := range []string{string(b), s.logs.String()} {
+			assert.NotContains(t, text, sec[:32], "a private key is in the audit trail or logs")
+			assert.NotContains(t, text, hex.EncodeToString(der)[:32])
+		}
 	}
 }

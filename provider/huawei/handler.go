@@ -96,42 +96,46 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				slog.String("principal", caller.Principal))
 		}
 	}()
-	if e := h.serve(w, r, &caller); e != nil {
+	if e, before := h.serve(w, r, &caller); e != nil {
+		if before {
+			// Refused before the operation, which audits its own.
+			h.p.Audit(r.Context(), &provider.AuditRecord{Action: actionOf(r.URL.Path), Caller: caller, Failure: e.Failure, Message: e.Message})
+		}
 		c := writeError(w, e)
 		status, code = c.Status, c.Code
 	}
 }
 
 // serve handles one request; a non-nil *provider.Error is written by the
-// caller.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider.Caller) *provider.Error {
+// caller, and before says whether it came before the operation ran.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider.Caller) (_ *provider.Error, before bool) {
 	project, route, ok := splitPath(r.URL.Path)
 	if !ok {
-		return provider.Errorf(provider.FailNotFound, "no API at %s %s", r.Method, quote.Clip(r.URL.Path, clipLen))
+		return provider.Errorf(provider.FailNotFound, "no API at %s %s", r.Method, quote.Clip(r.URL.Path, clipLen)), true
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return provider.Errorf(provider.FailMethodNotAllowed, "%s accepts POST, not %s", route, quote.Clip(r.Method, clipLen))
+		return provider.Errorf(provider.FailMethodNotAllowed, "%s accepts POST, not %s", route, quote.Clip(r.Method, clipLen)), true
 	}
 	if !validProjectID(project) {
-		return provider.Errorf(provider.FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters")
+		return provider.Errorf(provider.FailInvalidURL, "project_id in the URL must be 32 hexadecimal characters"), true
 	}
 	caller.ProjectID = project
 	if e := checkContentType(r); e != nil {
-		return e
+		return e, true
 	}
 	body, e := readBody(r)
 	if e != nil {
-		return e
+		return e, true
 	}
 	if h.authn != nil {
 		pr, err := h.authn.Authenticate(r, body)
 		if err != nil {
-			return provider.Wrapf(provider.FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "))
+			return provider.Wrapf(provider.FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")), true
 		}
 		caller.Principal, caller.Credential, caller.Method = pr.Name, pr.ID, pr.Method
 		if !pr.AllowsProject(project) {
-			return provider.Errorf(provider.FailForbidden, "principal %s may not act in project %s", quote.Clip(pr.Name, clipLen), project)
+			return provider.Errorf(provider.FailForbidden, "principal %s may not act in project %s", quote.Clip(pr.Name, clipLen), project), true
 		}
 	}
 	ctx := provider.WithCaller(r.Context(), *caller)
@@ -143,7 +147,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	case routeCreate:
 		req, e := decodeCreate(body)
 		if e != nil {
-			return e
+			return e, true
 		}
 		var resp *provider.CreateEcDatakeyPairResponse
 		if resp, err = h.p.CreateEcDatakeyPair(ctx, req); err == nil {
@@ -153,7 +157,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	case routeDecrypt:
 		req, e := decodeDecrypt(body)
 		if e != nil {
-			return e
+			return e, true
 		}
 		var resp *provider.DecryptDatakeyPairResponse
 		if resp, err = h.p.DecryptDatakeyPair(ctx, req); err == nil {
@@ -162,7 +166,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 		}
 	}
 	if err != nil {
-		return provider.AsError(err)
+		return provider.AsError(err), false
 	}
 	// The body holds the plaintext private key: withJSONBody wipes it
 	// once written.
@@ -171,7 +175,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(out)
 	})
-	return nil
+	return nil, false
+}
+
+// actionOf names the action of a request path, "" when it has none.
+func actionOf(path string) string {
+	switch _, route, _ := splitPath(path); route {
+	case routeCreate:
+		return provider.ActionCreateDataKeyPair
+	case routeDecrypt:
+		return provider.ActionDecrypt
+	}
+	return ""
 }
 
 // splitPath matches /v1.0/{project_id}/kms/{route}.
