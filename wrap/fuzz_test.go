@@ -22,11 +22,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veraison/go-cose"
-
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/ecdkp/ecdkp/wrap/internal/cms"
+	"github.com/ecdkp/ecdkp/wrap/internal/cms/cmstest"
+	"github.com/veraison/go-cose"
 )
 
 // The fuzz targets of the unwrappers and the attestation verifier. Every
@@ -449,12 +450,12 @@ func fzRecipientSeeds(tb testing.TB) []fzSeed {
 		}
 		seeds = append(seeds, fzSeed{"valid " + string(spec), []any{env}})
 	}
-	der, err := cmsBERToDER(seeds[0].args[0].([]byte))
+	der, err := cms.BERToDER(seeds[0].args[0].([]byte))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sample := cmsTestKMSSample(tb)
-	sampleDER, err := cmsBERToDER(sample)
+	sample := cmstest.KMSSample(tb)
+	sampleDER, err := cms.BERToDER(sample)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -618,24 +619,24 @@ func FuzzRecipientUnwrap(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, envelope []byte) {
 		pt, err := u.Unwrap(ctx, envelope, nil)
-		e, perr := parseCMSEnvelope(envelope)
+		e, perr := cms.Parse(envelope)
 		if perr != nil {
-			fzRequireClass(t, "parseCMSEnvelope", perr, ErrMalformedEnvelope)
+			fzRequireClass(t, "cms.Parse", perr, ErrMalformedEnvelope)
 			if err == nil || !errors.Is(err, ErrMalformedEnvelope) {
 				t.Fatalf("the parser refuses the envelope (%v) but Unwrap says %v", perr, err)
 			}
 			return
 		}
-		again, err2 := e.marshal()
+		again, err2 := e.Marshal()
 		if err2 != nil {
 			t.Fatalf("a parsed envelope does not re-encode: %v", err2)
 		}
-		e2, err2 := parseCMSEnvelope(again)
+		e2, err2 := cms.Parse(again)
 		if err2 != nil {
 			t.Fatalf("a re-encoded envelope does not parse: %v", err2)
 		}
-		if !bytes.Equal(e.keyID, e2.keyID) || !bytes.Equal(e.encryptedKey, e2.encryptedKey) ||
-			!bytes.Equal(e.iv, e2.iv) || !bytes.Equal(e.content, e2.content) {
+		if !bytes.Equal(e.KeyID, e2.KeyID) || !bytes.Equal(e.EncryptedKey, e2.EncryptedKey) ||
+			!bytes.Equal(e.IV, e2.IV) || !bytes.Equal(e.Content, e2.Content) {
 			t.Fatalf("re-encoding the envelope changes its fields")
 		}
 		want, isSealed := sealed[string(envelope)]
@@ -644,16 +645,16 @@ func FuzzRecipientUnwrap(f *testing.F) {
 			if isSealed {
 				t.Fatalf("an envelope we sealed does not open: %v", err)
 			}
-			if !bytes.Equal(e.keyID, keyID) && !errors.Is(err, ErrDecrypt) {
+			if !bytes.Equal(e.KeyID, keyID) && !errors.Is(err, ErrDecrypt) {
 				t.Fatalf("an envelope for another recipient fails with %v, want ErrDecrypt", err)
 			}
 			return
 		}
-		if !bytes.Equal(e.keyID, keyID) {
+		if !bytes.Equal(e.KeyID, keyID) {
 			t.Fatalf("an envelope for another recipient opened")
 		}
-		if len(pt) >= len(e.content) || len(pt) < len(e.content)-cmsIVSize {
-			t.Fatalf("%d bytes of content opened to %d bytes", len(e.content), len(pt))
+		if len(pt) >= len(e.Content) || len(pt) < len(e.Content)-cms.IVSize {
+			t.Fatalf("%d bytes of content opened to %d bytes", len(e.Content), len(pt))
 		}
 		if isSealed && !bytes.Equal(pt, want) {
 			t.Fatalf("an envelope we sealed opened to other bytes")

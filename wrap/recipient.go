@@ -13,6 +13,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+
+	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 )
 
 // KeyEncryptionRSAESOAEPSHA256 is the one key_encryption_algorithm a recipient
@@ -100,13 +102,13 @@ func NewRecipientWrapper(att *Attestation, keyEncryptionAlgorithm string) (Wrapp
 
 // Wrap implements Wrapper. aad is ignored: see NewRecipientWrapper.
 func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
-	var keys [cmsCEKSize + cmsIVSize]byte
+	var keys [cms.CEKSize + cms.IVSize]byte
 	defer clear(keys[:])
 	if _, err := io.ReadFull(rand.Reader, keys[:]); err != nil {
 		return nil, fmt.Errorf("wrap: recipient content key: %w", err)
 	}
-	cek, iv := keys[:cmsCEKSize], keys[cmsCEKSize:]
-	content, err := cmsCBCSeal(cek, iv, plaintext)
+	cek, iv := keys[:cms.CEKSize], keys[cms.CEKSize:]
+	content, err := cms.SealCBC(cek, iv, plaintext)
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +116,8 @@ func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: RSAES-OAEP to the attested key: %v", ErrInvalidWrappingKey, err)
 	}
-	e := cmsEnvelope{keyID: w.keyID, encryptedKey: encryptedKey, iv: iv, content: content}
-	return e.marshal()
+	e := cms.Envelope{KeyID: w.keyID, EncryptedKey: encryptedKey, IV: iv, Content: content}
+	return e.Marshal()
 }
 
 // rcpUnwrapper is the enclave side: it opens envelopes sealed to its key.
@@ -126,7 +128,7 @@ type rcpUnwrapper struct {
 
 // NewRecipientUnwrapper returns the reference Unwrapper for envelopes made by
 // NewRecipientWrapper, as an enclave holding priv would run it. It parses the
-// CMS strictly (see parseCMSEnvelope), requires the recipient's
+// CMS strictly (see cms.Parse), requires the recipient's
 // subjectKeyIdentifier to be RecipientKeyIdentifier(&priv.PublicKey), opens
 // the content-encryption key with RSAES-OAEP-SHA-256 and the content with
 // AES-256-CBC. Like the wrapper it ignores aad. Errors wrap
@@ -143,25 +145,25 @@ func NewRecipientUnwrapper(priv *rsa.PrivateKey) (Unwrapper, error) {
 
 // Unwrap implements Unwrapper. aad is ignored: see NewRecipientWrapper.
 func (u *rcpUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
-	e, err := parseCMSEnvelope(envelope)
+	e, err := cms.Parse(envelope)
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(e.keyID, u.keyID) {
+	if !bytes.Equal(e.KeyID, u.keyID) {
 		return nil, fmt.Errorf("%w: CMS envelope is for another recipient (subjectKeyIdentifier differs)", ErrDecrypt)
 	}
-	if len(e.encryptedKey) != u.priv.Size() {
-		return nil, cmsMalformed("encryptedKey is %d bytes, want %d for this RSA key", len(e.encryptedKey), u.priv.Size())
+	if len(e.EncryptedKey) != u.priv.Size() {
+		return nil, cms.Malformed("encryptedKey is %d bytes, want %d for this RSA key", len(e.EncryptedKey), u.priv.Size())
 	}
-	cek, err := rsa.DecryptOAEP(sha256.New(), nil, u.priv, e.encryptedKey, nil)
+	cek, err := rsa.DecryptOAEP(sha256.New(), nil, u.priv, e.EncryptedKey, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: CMS encryptedKey does not open with this RSA key", ErrDecrypt)
 	}
 	defer clear(cek)
-	if len(cek) != cmsCEKSize {
-		return nil, fmt.Errorf("%w: CMS content-encryption key is %d bytes, want %d", ErrDecrypt, len(cek), cmsCEKSize)
+	if len(cek) != cms.CEKSize {
+		return nil, fmt.Errorf("%w: CMS content-encryption key is %d bytes, want %d", ErrDecrypt, len(cek), cms.CEKSize)
 	}
-	return cmsCBCOpen(cek, e.iv, e.content)
+	return cms.OpenCBC(cek, e.IV, e.Content)
 }
 
 // rcpCheckRSA checks the modulus size and shape and the public exponent.

@@ -21,6 +21,7 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -85,11 +86,11 @@ func TestRecipientRoundTripSizes(t *testing.T) {
 			_, _ = rand.Read(pt)
 			env, err := w.Wrap(ctx, pt, nil)
 			require.NoError(t, err)
-			e, err := parseCMSEnvelope(env)
+			e, err := cms.Parse(env)
 			require.NoError(t, err)
-			assert.Len(t, e.encryptedKey, priv.Size())
-			assert.Equal(t, RecipientKeyIdentifier(&priv.PublicKey), e.keyID)
-			assert.Len(t, e.content, (size/16+1)*16)
+			assert.Len(t, e.EncryptedKey, priv.Size())
+			assert.Equal(t, RecipientKeyIdentifier(&priv.PublicKey), e.KeyID)
+			assert.Len(t, e.Content, (size/16+1)*16)
 			got, err := u.Unwrap(ctx, env, nil)
 			require.NoError(t, err)
 			assert.Equal(t, pt, got, "%d-bit key, %d bytes", bits, size)
@@ -188,14 +189,14 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 	pkcs8 := rcpTestPKCS8(t, curves.P256)
 	env, err := w.Wrap(ctx, pkcs8, nil)
 	require.NoError(t, err)
-	e, err := parseCMSEnvelope(env)
+	e, err := cms.Parse(env)
 	require.NoError(t, err)
-	reencode := func(mutate func(e *cmsEnvelope)) []byte {
+	reencode := func(mutate func(e *cms.Envelope)) []byte {
 		c := *e
-		c.encryptedKey = append([]byte{}, e.encryptedKey...)
-		c.content = append([]byte{}, e.content...)
+		c.EncryptedKey = append([]byte{}, e.EncryptedKey...)
+		c.Content = append([]byte{}, e.Content...)
 		mutate(&c)
-		b, err := c.marshal()
+		b, err := c.Marshal()
 		require.NoError(t, err)
 		return b
 	}
@@ -208,13 +209,13 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 		want string
 	}{
 		{"another recipient", env, other, ErrDecrypt, "for another recipient"},
-		{"tampered encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey[7] ^= 1 }), u, ErrDecrypt, "does not open with this RSA key"},
-		{"short encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey = e.encryptedKey[1:] }), u, ErrMalformedEnvelope,
+		{"tampered encryptedKey", reencode(func(e *cms.Envelope) { e.EncryptedKey[7] ^= 1 }), u, ErrDecrypt, "does not open with this RSA key"},
+		{"short encryptedKey", reencode(func(e *cms.Envelope) { e.EncryptedKey = e.EncryptedKey[1:] }), u, ErrMalformedEnvelope,
 			"encryptedKey is 255 bytes, want 256"},
-		{"bad padding", reencode(func(e *cmsEnvelope) { e.content[len(e.content)-17] ^= 0x80 }), u, ErrDecrypt, "bad padding"},
-		{"content not whole blocks", reencode(func(e *cmsEnvelope) { e.content = e.content[:len(e.content)-1] }), u, ErrMalformedEnvelope,
+		{"bad padding", reencode(func(e *cms.Envelope) { e.Content[len(e.Content)-17] ^= 0x80 }), u, ErrDecrypt, "bad padding"},
+		{"content not whole blocks", reencode(func(e *cms.Envelope) { e.Content = e.Content[:len(e.Content)-1] }), u, ErrMalformedEnvelope,
 			"not a positive multiple of 16"},
-		{"empty content", reencode(func(e *cmsEnvelope) { e.content = nil }), u, ErrMalformedEnvelope, "not a positive multiple of 16"},
+		{"empty content", reencode(func(e *cms.Envelope) { e.Content = nil }), u, ErrMalformedEnvelope, "not a positive multiple of 16"},
 		{"garbage", []byte("garbage"), u, ErrMalformedEnvelope, "CMS EnvelopedData"},
 	}
 	for _, tc := range tests {
@@ -239,7 +240,7 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 		bad := append([]byte{}, env...)
 		bad[i] ^= 0x10
 		if _, err := u.Unwrap(ctx, bad, nil); err != nil {
-			assert.True(t, cmsIsOneOf(err, ErrMalformedEnvelope, ErrDecrypt), "byte %d: %v", i, err)
+			assert.True(t, isOneOf(err, ErrMalformedEnvelope, ErrDecrypt), "byte %d: %v", i, err)
 		}
 	}
 }

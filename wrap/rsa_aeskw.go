@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"fmt"
+
+	"github.com/ecdkp/ecdkp/wrap/internal/kwp"
 )
 
 // RSAES_OAEP_SHA_256_AES_256_KEY_WRAP: RSAES-OAEP(SHA-256, MGF1-SHA-256,
@@ -68,7 +70,7 @@ func (w *ckRSAWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, err
 	}
 	out := make([]byte, len(encKey), len(encKey)+8+(len(plaintext)+7)&^7)
 	copy(out, encKey)
-	return kwpAppendWrap(out, block, plaintext)
+	return kwp.AppendWrap(out, block, plaintext)
 }
 
 // ckRSAUnwrapper opens RSAES_OAEP_SHA_256_AES_256_KEY_WRAP envelopes.
@@ -94,9 +96,9 @@ func ckNewRSAUnwrapper(holder crypto.PrivateKey) (Unwrapper, error) {
 
 // Unwrap implements Unwrapper. aad is ignored, as in Wrap.
 func (u *ckRSAUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
-	if len(envelope) < u.size+kwpMinCiphertext || (len(envelope)-u.size)%8 != 0 {
+	if len(envelope) < u.size+kwp.MinCiphertext || (len(envelope)-u.size)%8 != 0 {
 		return nil, fmt.Errorf("%w: %s envelope of %d bytes: needs %d bytes of RSA-OAEP then a key wrap of a multiple of 8, at least %d, bytes",
-			ErrMalformedEnvelope, RSAESOAEPSHA256AES256KeyWrap, len(envelope), u.size, kwpMinCiphertext)
+			ErrMalformedEnvelope, RSAESOAEPSHA256AES256KeyWrap, len(envelope), u.size, kwp.MinCiphertext)
 	}
 	key, err := ckRSAOAEPDecrypt(u.d, envelope[:u.size], nil)
 	if err != nil {
@@ -110,7 +112,7 @@ func (u *ckRSAUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDecrypt, RSAESOAEPSHA256AES256KeyWrap, err)
 	}
-	pt, err := kwpUnwrap(block, envelope[u.size:])
+	pt, err := kwp.Unwrap(block, envelope[u.size:])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: AES key wrap integrity check failed", ErrDecrypt, RSAESOAEPSHA256AES256KeyWrap)
 	}

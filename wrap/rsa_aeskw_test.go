@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/internal/wycheproof"
+	"github.com/ecdkp/ecdkp/wrap/internal/kwp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -76,7 +77,7 @@ func TestRSAAESKWLayout(t *testing.T) {
 	require.Len(t, aesKey, 32)
 	block, err := aes.NewCipher(aesKey)
 	require.NoError(t, err)
-	pt, err := kwpUnwrap(block, env[k:])
+	pt, err := kwp.Unwrap(block, env[k:])
 	require.NoError(t, err)
 	assert.Equal(t, pkcs8, pt)
 
