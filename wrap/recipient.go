@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ecdkp/ecdkp/wrap/attest"
 	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 )
 
@@ -47,6 +48,12 @@ type rcpWrapper struct {
 	keyID []byte
 }
 
+// AttestationVerifier is attest.Verifier.
+//
+// Deprecated: use attest.Verifier. The alias remains while
+// provider.Provider's field still names it.
+type AttestationVerifier = attest.Verifier
+
 // NewRecipientWrapper returns the Wrapper of the response's
 // ciphertext_recipient: a CMS EnvelopedData (RFC 5652) in the exact layout AWS
 // KMS returns to Nitro enclaves as CiphertextForRecipient, so enclave code
@@ -69,7 +76,7 @@ type rcpWrapper struct {
 // and IV; the key is wrapped with RSAES-OAEP (SHA-256, MGF1-SHA-256, empty
 // label) to the RSA key in the verified attestation's public_key (DER
 // SubjectPublicKeyInfo: the enclave's ephemeral key), which must be 2048 to
-// 4096 bits. Pass only an Attestation returned by an AttestationVerifier.
+// 4096 bits. Pass only a Document returned by an attest.Verifier.
 //
 // Errors wrap ErrUnsupportedAlgorithm (keyEncryptionAlgorithm other than
 // KeyEncryptionRSAESOAEPSHA256), ErrInvalidAttestation (no public_key) or
@@ -78,7 +85,7 @@ type rcpWrapper struct {
 // CMS EnvelopedData cannot bind additional authenticated data: Wrap ignores
 // its aad argument. The AAD stays bound by the master-key envelope
 // (private_key_cipher_text) returned beside it.
-func NewRecipientWrapper(att *Attestation, keyEncryptionAlgorithm string) (Wrapper, error) {
+func NewRecipientWrapper(att *attest.Document, keyEncryptionAlgorithm string) (Wrapper, error) {
 	if keyEncryptionAlgorithm != KeyEncryptionRSAESOAEPSHA256 {
 		return nil, fmt.Errorf("%w: key_encryption_algorithm %s; the only one supported is %s",
 			ErrUnsupportedAlgorithm, rcpQuote(keyEncryptionAlgorithm), KeyEncryptionRSAESOAEPSHA256)

@@ -21,6 +21,7 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func rcpTestPKCS8(t testing.TB, spec curves.Spec) []byte {
 func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
 	t.Helper()
 	priv, spki := nitrotest.RSA(t, bits)
-	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
 	require.NoError(t, err)
 	u, err := NewRecipientUnwrapper(priv)
 	require.NoError(t, err)
@@ -136,30 +137,30 @@ func TestNewRecipientWrapperRejects(t *testing.T) {
 
 	tests := []struct {
 		name string
-		att  *Attestation
+		att  *attest.Document
 		alg  string
 		is   error
 		want string
 	}{
-		{"unknown algorithm", &Attestation{PublicKey: good}, "RSAES_OAEP_SHA_1", ErrUnsupportedAlgorithm, `key_encryption_algorithm "RSAES_OAEP_SHA_1"`},
-		{"empty algorithm", &Attestation{PublicKey: good}, "", ErrUnsupportedAlgorithm, "the only one supported is RSAES_OAEP_SHA_256"},
-		{"lower-case algorithm", &Attestation{PublicKey: good}, "rsaes_oaep_sha_256", ErrUnsupportedAlgorithm, "key_encryption_algorithm"},
+		{"unknown algorithm", &attest.Document{PublicKey: good}, "RSAES_OAEP_SHA_1", ErrUnsupportedAlgorithm, `key_encryption_algorithm "RSAES_OAEP_SHA_1"`},
+		{"empty algorithm", &attest.Document{PublicKey: good}, "", ErrUnsupportedAlgorithm, "the only one supported is RSAES_OAEP_SHA_256"},
+		{"lower-case algorithm", &attest.Document{PublicKey: good}, "rsaes_oaep_sha_256", ErrUnsupportedAlgorithm, "key_encryption_algorithm"},
 		{"no attestation", nil, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
-		{"no public_key", &Attestation{}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
-		{"garbage public_key", &Attestation{PublicKey: []byte("not DER")}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"no public_key", &attest.Document{}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
+		{"garbage public_key", &attest.Document{PublicKey: []byte("not DER")}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"not a DER SubjectPublicKeyInfo"},
-		{"ECDSA public_key", &Attestation{PublicKey: ecSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a ECDSA key"},
-		{"Ed25519 public_key", &Attestation{PublicKey: edSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a Ed25519 key"},
-		{"RSA 1024", &Attestation{PublicKey: rsa1024}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "RSA key of 1024 bits"},
-		{"RSA 2047", &Attestation{PublicKey: synthetic(odd(2047), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"ECDSA public_key", &attest.Document{PublicKey: ecSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a ECDSA key"},
+		{"Ed25519 public_key", &attest.Document{PublicKey: edSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a Ed25519 key"},
+		{"RSA 1024", &attest.Document{PublicKey: rsa1024}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "RSA key of 1024 bits"},
+		{"RSA 2047", &attest.Document{PublicKey: synthetic(odd(2047), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"RSA key of 2047 bits; RSAES_OAEP_SHA_256 needs 2048 to 4096 bits"},
-		{"RSA 4097", &Attestation{PublicKey: synthetic(odd(4097), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"RSA 4097", &attest.Document{PublicKey: synthetic(odd(4097), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"RSA key of 4097 bits"},
-		{"even modulus", &Attestation{PublicKey: synthetic(new(big.Int).Add(odd(2048), big.NewInt(1)), 65537)}, KeyEncryptionRSAESOAEPSHA256,
+		{"even modulus", &attest.Document{PublicKey: synthetic(new(big.Int).Add(odd(2048), big.NewInt(1)), 65537)}, KeyEncryptionRSAESOAEPSHA256,
 			ErrInvalidWrappingKey, "even modulus"},
-		{"even exponent", &Attestation{PublicKey: synthetic(odd(2048), 65536)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"even exponent", &attest.Document{PublicKey: synthetic(odd(2048), 65536)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"invalid public exponent"},
-		{"exponent 1", &Attestation{PublicKey: synthetic(odd(2048), 1)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"exponent 1", &attest.Document{PublicKey: synthetic(odd(2048), 1)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"invalid public exponent"},
 	}
 	for _, tc := range tests {
@@ -349,7 +350,7 @@ func rcpTestStderr(err error) string {
 
 func BenchmarkRecipientWrapP256(b *testing.B) {
 	_, spki := nitrotest.RSA(b, 2048)
-	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
 	require.NoError(b, err)
 	pkcs8 := rcpTestPKCS8(b, curves.P256)
 	ctx := context.Background()
