@@ -20,17 +20,17 @@ import (
 	"github.com/ecdkp/ecdkp/wrap/internal/cms/cmstest"
 )
 
-// The fuzz targets of the unwrappers and the attestation verifier. Every
-// key they use is fixed (derived from constants), so the envelopes and
-// documents checked in under testdata/fuzz/<FuzzName>/ open in every run.
-// Each target checks that nothing panics, that every error wraps exactly
-// one of the package's classes (the ones its doc comment promises), and
-// that what opens or verifies is something we sealed or signed: the fuzzer
-// can mutate envelopes but cannot forge an AEAD tag, an RSA-OAEP or SM2
-// ciphertext or an ECDSA signature.
+// The fuzz targets of the unwrappers (the attestation verifier's is in
+// package attest). Every key they use is fixed (derived from constants, see
+// package fuzzseed), so the envelopes checked in under
+// testdata/fuzz/<FuzzName>/ open in every run. Each target checks that
+// nothing panics, that every error wraps exactly one of the package's
+// classes (the ones its doc comment promises), and that what opens is
+// something we sealed: the fuzzer can mutate envelopes but cannot forge an
+// AEAD tag or an RSA-OAEP or SM2 ciphertext.
 
-// fzCurveKey is the fixed private key of spec for seed.
-func fzCurveKey(tb testing.TB, spec curves.Spec, seed byte) *curves.PrivateKey {
+// fixedCurveKey is the fixed private key of spec for seed.
+func fixedCurveKey(tb testing.TB, spec curves.Spec, seed byte) *curves.PrivateKey {
 	tb.Helper()
 	c, err := curves.Lookup(spec)
 	if err != nil {
@@ -43,13 +43,13 @@ func fzCurveKey(tb testing.TB, spec curves.Spec, seed byte) *curves.PrivateKey {
 	return k
 }
 
-// fzDataKeys returns the PKCS#8 of a fixed data key pair of every spec,
+// fixedDataKeys returns the PKCS#8 of a fixed data key pair of every spec,
 // the plaintexts every seed envelope seals.
-func fzDataKeys(tb testing.TB) map[curves.Spec][]byte {
+func fixedDataKeys(tb testing.TB) map[curves.Spec][]byte {
 	tb.Helper()
 	out := map[curves.Spec][]byte{}
 	for _, spec := range curves.Specs() {
-		der, err := encoding.MarshalPKCS8(fzCurveKey(tb, spec, 7))
+		der, err := encoding.MarshalPKCS8(fixedCurveKey(tb, spec, 7))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -58,8 +58,8 @@ func fzDataKeys(tb testing.TB) map[curves.Spec][]byte {
 	return out
 }
 
-// fzIsDataKey reports whether pt is one of fzDataKeys' plaintexts.
-func fzIsDataKey(keys map[curves.Spec][]byte, pt []byte) bool {
+// isFixedDataKey reports whether pt is one of fixedDataKeys' plaintexts.
+func isFixedDataKey(keys map[curves.Spec][]byte, pt []byte) bool {
 	for _, k := range keys {
 		if bytes.Equal(k, pt) {
 			return true
@@ -68,25 +68,25 @@ func fzIsDataKey(keys map[curves.Spec][]byte, pt []byte) bool {
 	return false
 }
 
-// fzWrapClasses are the error classes of package wrap.
-var fzWrapClasses = []error{ErrInvalidWrappingKey, ErrUnsupportedAlgorithm, ErrInvalidAttestation,
+// errorClasses are the error classes of package wrap.
+var errorClasses = []error{ErrInvalidWrappingKey, ErrUnsupportedAlgorithm, ErrInvalidAttestation,
 	ErrMalformedEnvelope, ErrDecrypt, ErrKeyUnavailable}
 
-// fzRequireClass fails unless err wraps exactly one of the package's
+// requireClass fails unless err wraps exactly one of the package's
 // classes and that one is among allowed.
-func fzRequireClass(t *testing.T, what string, err error, allowed ...error) {
+func requireClass(t *testing.T, what string, err error, allowed ...error) {
 	t.Helper()
-	fuzzseed.RequireClass(t, what, err, fzWrapClasses, allowed...)
+	fuzzseed.RequireClass(t, what, err, errorClasses, allowed...)
 }
 
-var fzAAD = []byte("fuzz aad")
+var fuzzAAD = []byte("fuzz aad")
 
 // Master-key envelopes.
 
-// fzMasterKeys are the two fixed master keys (AES-256-GCM and SM4-GCM), each
-// with two versions; fzMasterKeyAt is the same key as it was when version v
+// fixedMasterKeys are the two fixed master keys (AES-256-GCM and SM4-GCM), each
+// with two versions; fixedMasterKeyAt is the same key as it was when version v
 // was current.
-func fzMasterKeyAt(tb testing.TB, alg Algorithm, v int) *testMasterKey {
+func fixedMasterKeyAt(tb testing.TB, alg Algorithm, v int) *testMasterKey {
 	tb.Helper()
 	size, id := 32, byte(0x10)
 	if alg == SM4GCM {
@@ -99,37 +99,37 @@ func fzMasterKeyAt(tb testing.TB, alg Algorithm, v int) *testMasterKey {
 	return newTestMasterKey(tb, alg, id, versions...)
 }
 
-// fzNonces is a deterministic nonce source for label.
-func fzNonces(label string) io.Reader {
+// fixedNonces is a deterministic nonce source for label.
+func fixedNonces(label string) io.Reader {
 	sum := sha256.Sum256([]byte(label))
 	return bytes.NewReader(sum[:MasterNonceSize])
 }
 
-type fzSealedKey struct {
+type sealedKey struct {
 	alg           Algorithm
 	spec          curves.Spec
 	envelope, aad string
 }
 
-// fzMasterSeeds seals every data key under both master keys at both
+// masterSeeds seals every data key under both master keys at both
 // versions, with and without AAD, with deterministic nonces; it returns the
 // seeds and what each (key, spec, envelope, aad) opens to.
-func fzMasterSeeds(tb testing.TB) ([]fuzzseed.Seed, map[fzSealedKey][]byte) {
+func masterSeeds(tb testing.TB) ([]fuzzseed.Seed, map[sealedKey][]byte) {
 	tb.Helper()
-	data := fzDataKeys(tb)
-	sealed := map[fzSealedKey][]byte{}
+	data := fixedDataKeys(tb)
+	sealed := map[sealedKey][]byte{}
 	var seeds []fuzzseed.Seed
 	for _, alg := range []Algorithm{AES256GCM, SM4GCM} {
 		for v := 1; v <= 2; v++ {
 			for _, spec := range curves.Specs() {
-				for _, aad := range [][]byte{nil, fzAAD} {
+				for _, aad := range [][]byte{nil, fuzzAAD} {
 					label := fmt.Sprintf("%s v%d %s aad=%q", alg, v, spec, aad)
-					w := MasterKeyWrapper{Key: fzMasterKeyAt(tb, alg, v), Spec: spec, Rand: fzNonces(label)}
+					w := MasterKeyWrapper{Key: fixedMasterKeyAt(tb, alg, v), Spec: spec, Rand: fixedNonces(label)}
 					env, err := w.Wrap(context.Background(), data[spec], aad)
 					if err != nil {
 						tb.Fatal(err)
 					}
-					sealed[fzSealedKey{alg, spec, string(env), string(aad)}] = data[spec]
+					sealed[sealedKey{alg, spec, string(env), string(aad)}] = data[spec]
 					seeds = append(seeds, fuzzseed.New("valid "+label, env, aad))
 				}
 			}
@@ -158,7 +158,7 @@ func fzMasterSeeds(tb testing.TB) ([]fuzzseed.Seed, map[fzSealedKey][]byte) {
 // plaintext we sealed; everything else fails with ErrMalformedEnvelope,
 // ErrDecrypt or ErrKeyUnavailable.
 func FuzzMasterKeyUnwrap(f *testing.F) {
-	seeds, sealed := fzMasterSeeds(f)
+	seeds, sealed := masterSeeds(f)
 	for _, s := range seeds {
 		f.Add(s.Args[0].([]byte), s.Args[1].([]byte))
 	}
@@ -178,18 +178,18 @@ func FuzzMasterKeyUnwrap(f *testing.F) {
 	var us []unwrapper
 	for _, alg := range []Algorithm{AES256GCM, SM4GCM} {
 		for _, spec := range curves.Specs() {
-			us = append(us, unwrapper{alg, spec, MasterKeyUnwrapper{Key: fzMasterKeyAt(f, alg, 2), Spec: spec}})
+			us = append(us, unwrapper{alg, spec, MasterKeyUnwrapper{Key: fixedMasterKeyAt(f, alg, 2), Spec: spec}})
 		}
 	}
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, envelope, aad []byte) {
 		_, headerErr := ParseMasterHeader(envelope)
 		for _, u := range us {
-			want, isSealed := sealed[fzSealedKey{u.alg, u.spec, string(envelope), string(aad)}]
+			want, isSealed := sealed[sealedKey{u.alg, u.spec, string(envelope), string(aad)}]
 			pt, err := u.u.Unwrap(ctx, envelope, aad)
 			what := fmt.Sprintf("%s/%s", u.alg, u.spec)
 			if err != nil {
-				fzRequireClass(t, what, err, ErrMalformedEnvelope, ErrDecrypt, ErrKeyUnavailable)
+				requireClass(t, what, err, ErrMalformedEnvelope, ErrDecrypt, ErrKeyUnavailable)
 				if isSealed {
 					t.Fatalf("%s: an envelope we sealed does not open: %v", what, err)
 				}
@@ -210,27 +210,27 @@ func FuzzMasterKeyUnwrap(f *testing.F) {
 
 // Custom-key envelopes.
 
-// fzCustomHolder is the fixed holder private key of a custom-key algorithm.
-func fzCustomHolder(tb testing.TB, alg string) any {
+// fixedCustomHolder is the fixed holder private key of a custom-key algorithm.
+func fixedCustomHolder(tb testing.TB, alg string) any {
 	tb.Helper()
 	switch alg {
 	case RSAESOAEPSHA256AES256KeyWrap:
 		return fuzzseed.RSAKey(tb)
 	case SM2EnvelopedKey:
-		return fzCurveKey(tb, curves.SM2, 9)
+		return fixedCurveKey(tb, curves.SM2, 9)
 	}
-	return fzCurveKey(tb, ckHPKESuites[alg].spec, 9)
+	return fixedCurveKey(tb, hpkeSuiteOf(alg).spec, 9)
 }
 
-// fzCustomSeeds wraps the data key of every spec an algorithm takes with
+// customSeeds wraps the data key of every spec an algorithm takes with
 // every algorithm for its fixed holder, with and without AAD, and adds a
 // few broken envelopes.
-func fzCustomSeeds(tb testing.TB) []fuzzseed.Seed {
+func customSeeds(tb testing.TB) []fuzzseed.Seed {
 	tb.Helper()
-	data := fzDataKeys(tb)
+	data := fixedDataKeys(tb)
 	var seeds []fuzzseed.Seed
 	for i, alg := range CustomKeyAlgorithms() {
-		holder := fzCustomHolder(tb, alg)
+		holder := fixedCustomHolder(tb, alg)
 		var spki []byte
 		var err error
 		switch h := holder.(type) {
@@ -250,7 +250,7 @@ func fzCustomSeeds(tb testing.TB) []fuzzseed.Seed {
 			if CheckCustomKeySpec(alg, spec) != nil {
 				continue
 			}
-			for _, aad := range [][]byte{nil, fzAAD} {
+			for _, aad := range [][]byte{nil, fuzzAAD} {
 				env, err := w.Wrap(context.Background(), data[spec], aad)
 				if err != nil {
 					tb.Fatal(err)
@@ -268,11 +268,11 @@ func fzCustomSeeds(tb testing.TB) []fuzzseed.Seed {
 		tb.Fatalf("no seed %q", name)
 		return nil
 	}
-	rsaEnv := find(fzCustomRSASeed)[1].([]byte)
-	hpke := find(fzCustomHPKESeed)
+	rsaEnv := find(customRSASeed)[1].([]byte)
+	hpke := find(customHPKESeed)
 	flipped := append([]byte(nil), hpke[1].([]byte)...)
 	flipped[70] ^= 0x40 // in the ciphertext, after the 65-byte enc
-	sm2Env := find(fzCustomSM2Seed)[1].([]byte)
+	sm2Env := find(customSM2Seed)[1].([]byte)
 	return append(seeds,
 		fuzzseed.New("RSA key wrap truncated by 8", uint8(0), rsaEnv[:len(rsaEnv)-8], []byte(nil)),
 		fuzzseed.New("HPKE ciphertext flipped", hpke[0], flipped, hpke[2]),
@@ -282,9 +282,9 @@ func fzCustomSeeds(tb testing.TB) []fuzzseed.Seed {
 
 // Names of the custom-key seeds that are checked in.
 const (
-	fzCustomRSASeed  = `valid RSAES_OAEP_SHA_256_AES_256_KEY_WRAP ECC_NIST_P256 aad=""`
-	fzCustomSM2Seed  = `valid SM2_ENVELOPED_KEY SM2 aad=""`
-	fzCustomHPKESeed = `valid HPKE_P256_SHA256_AES_256_GCM ECC_NIST_P256 aad="fuzz aad"`
+	customRSASeed  = `valid RSAES_OAEP_SHA_256_AES_256_KEY_WRAP ECC_NIST_P256 aad=""`
+	customSM2Seed  = `valid SM2_ENVELOPED_KEY SM2 aad=""`
+	customHPKESeed = `valid HPKE_P256_SHA256_AES_256_GCM ECC_NIST_P256 aad="fuzz aad"`
 )
 
 // FuzzCustomKeyUnwrap opens arbitrary envelopes with the unwrapper of the
@@ -293,13 +293,13 @@ const (
 // one of the data keys we sealed; the HPKE envelopes bind the AAD (another
 // AAD fails), the RSA and SM2 ones ignore it (another AAD opens the same).
 func FuzzCustomKeyUnwrap(f *testing.F) {
-	seeds := fzCustomSeeds(f)
+	seeds := customSeeds(f)
 	for _, s := range seeds {
 		f.Add(s.Args[0].(uint8), s.Args[1].([]byte), s.Args[2].([]byte))
 	}
 	fuzzseed.Write(f, "FuzzCustomKeyUnwrap", seeds, func(name string) bool {
 		switch name {
-		case fzCustomRSASeed, fzCustomSM2Seed, fzCustomHPKESeed,
+		case customRSASeed, customSM2Seed, customHPKESeed,
 			`valid HPKE_P384_SHA384_AES_256_GCM SM2 aad=""`, `valid HPKE_P521_SHA512_AES_256_GCM ECC_NIST_P256 aad="fuzz aad"`:
 			return true
 		}
@@ -308,17 +308,17 @@ func FuzzCustomKeyUnwrap(f *testing.F) {
 	algs := CustomKeyAlgorithms()
 	us := make([]Unwrapper, len(algs))
 	for i, alg := range algs {
-		u, err := NewCustomKeyUnwrapper(alg, fzCustomHolder(f, alg))
+		u, err := NewCustomKeyUnwrapper(alg, fixedCustomHolder(f, alg))
 		if err != nil {
 			f.Fatal(err)
 		}
 		us[i] = u
 	}
-	data := fzDataKeys(f)
+	data := fixedDataKeys(f)
 	ctx := context.Background()
 	for _, s := range fuzzseed.Valid(fuzzseed.Corpus(f, "FuzzCustomKeyUnwrap")) {
 		i := int(s.Args[0].(uint8)) % len(algs)
-		if pt, err := us[i].Unwrap(ctx, s.Args[1].([]byte), s.Args[2].([]byte)); err != nil || !fzIsDataKey(data, pt) {
+		if pt, err := us[i].Unwrap(ctx, s.Args[1].([]byte), s.Args[2].([]byte)); err != nil || !isFixedDataKey(data, pt) {
 			f.Fatalf("checked-in seed %q does not open to a data key: %v", s.Name, err)
 		}
 	}
@@ -327,19 +327,19 @@ func FuzzCustomKeyUnwrap(f *testing.F) {
 		alg, u := algs[i], us[i]
 		pt, err := u.Unwrap(ctx, envelope, aad)
 		if err != nil {
-			fzRequireClass(t, alg, err, ErrMalformedEnvelope, ErrDecrypt)
+			requireClass(t, alg, err, ErrMalformedEnvelope, ErrDecrypt)
 			return
 		}
-		if !fzIsDataKey(data, pt) {
+		if !isFixedDataKey(data, pt) {
 			t.Fatalf("%s: envelope opened to a plaintext we never sealed", alg)
 		}
 		other := append(append([]byte(nil), aad...), 'x')
 		pt2, err := u.Unwrap(ctx, envelope, other)
-		if _, hpke := ckHPKESuites[alg]; hpke {
+		if hpkeSuiteOf(alg) != nil {
 			if err == nil {
 				t.Fatalf("%s: envelope opened under another AAD", alg)
 			}
-			fzRequireClass(t, alg, err, ErrDecrypt)
+			requireClass(t, alg, err, ErrDecrypt)
 		} else if err != nil || !bytes.Equal(pt2, pt) {
 			t.Fatalf("%s ignores the AAD, but another AAD gives err %v", alg, err)
 		}
@@ -348,10 +348,10 @@ func FuzzCustomKeyUnwrap(f *testing.F) {
 
 // Attestation recipient (CMS EnvelopedData).
 
-// fzRecipientSeeds are envelopes of data keys for the fixed RSA key, their
+// recipientSeeds are envelopes of data keys for the fixed RSA key, their
 // definite-length (DER) forms, and the BER envelope KMS returned in the AWS
 // SDK's tests (for another key).
-func fzRecipientSeeds(tb testing.TB) []fuzzseed.Seed {
+func recipientSeeds(tb testing.TB) []fuzzseed.Seed {
 	tb.Helper()
 	priv := fuzzseed.RSAKey(tb)
 	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
@@ -362,7 +362,7 @@ func fzRecipientSeeds(tb testing.TB) []fuzzseed.Seed {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	data := fzDataKeys(tb)
+	data := fixedDataKeys(tb)
 	var seeds []fuzzseed.Seed
 	for _, spec := range []curves.Spec{curves.P256, curves.SM2, curves.P521} {
 		env, err := w.Wrap(context.Background(), data[spec], nil)
@@ -398,7 +398,7 @@ func fzRecipientSeeds(tb testing.TB) []fuzzseed.Seed {
 // each fuzz worker process has seeds of its own, so no check here assumes
 // an envelope it has not made or read from testdata.)
 func FuzzRecipientUnwrap(f *testing.F) {
-	seeds := fzRecipientSeeds(f)
+	seeds := recipientSeeds(f)
 	for _, s := range seeds {
 		f.Add(s.Args[0].([]byte))
 	}
@@ -412,11 +412,11 @@ func FuzzRecipientUnwrap(f *testing.F) {
 	ctx := context.Background()
 	// What the envelopes made here and checked in open to.
 	sealed := map[string][]byte{}
-	data := fzDataKeys(f)
+	data := fixedDataKeys(f)
 	for _, s := range fuzzseed.Valid(append(fuzzseed.Corpus(f, "FuzzRecipientUnwrap"), seeds...)) {
 		env := s.Args[0].([]byte)
 		pt, err := u.Unwrap(ctx, env, nil)
-		if err != nil || !fzIsDataKey(data, pt) {
+		if err != nil || !isFixedDataKey(data, pt) {
 			f.Fatalf("seed %q does not open to a data key: %v", s.Name, err)
 		}
 		sealed[string(env)] = pt
@@ -425,7 +425,7 @@ func FuzzRecipientUnwrap(f *testing.F) {
 		pt, err := u.Unwrap(ctx, envelope, nil)
 		e, perr := cms.Parse(envelope)
 		if perr != nil {
-			fzRequireClass(t, "cms.Parse", perr, ErrMalformedEnvelope)
+			requireClass(t, "cms.Parse", perr, ErrMalformedEnvelope)
 			if err == nil || !errors.Is(err, ErrMalformedEnvelope) {
 				t.Fatalf("the parser refuses the envelope (%v) but Unwrap says %v", perr, err)
 			}
@@ -445,7 +445,7 @@ func FuzzRecipientUnwrap(f *testing.F) {
 		}
 		want, isSealed := sealed[string(envelope)]
 		if err != nil {
-			fzRequireClass(t, "Unwrap", err, ErrMalformedEnvelope, ErrDecrypt)
+			requireClass(t, "Unwrap", err, ErrMalformedEnvelope, ErrDecrypt)
 			if isSealed {
 				t.Fatalf("an envelope we sealed does not open: %v", err)
 			}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/wrap/attest"
 	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 )
@@ -42,8 +43,8 @@ func RecipientKeyIdentifier(pub *rsa.PublicKey) []byte {
 	return sum[:]
 }
 
-// rcpWrapper seals PKCS#8 private keys for an attested enclave.
-type rcpWrapper struct {
+// recipientWrapper seals PKCS#8 private keys for an attested enclave.
+type recipientWrapper struct {
 	pub   *rsa.PublicKey
 	keyID []byte
 }
@@ -88,7 +89,7 @@ type AttestationVerifier = attest.Verifier
 func NewRecipientWrapper(att *attest.Document, keyEncryptionAlgorithm string) (Wrapper, error) {
 	if keyEncryptionAlgorithm != KeyEncryptionRSAESOAEPSHA256 {
 		return nil, fmt.Errorf("%w: key_encryption_algorithm %s; the only one supported is %s",
-			ErrUnsupportedAlgorithm, rcpQuote(keyEncryptionAlgorithm), KeyEncryptionRSAESOAEPSHA256)
+			ErrUnsupportedAlgorithm, quote.Quote(keyEncryptionAlgorithm, maxQuoted), KeyEncryptionRSAESOAEPSHA256)
 	}
 	if att == nil || len(att.PublicKey) == 0 {
 		return nil, fmt.Errorf("%w: the attestation document carries no public_key to encrypt to", ErrInvalidAttestation)
@@ -99,16 +100,16 @@ func NewRecipientWrapper(att *attest.Document, keyEncryptionAlgorithm string) (W
 	}
 	pub, ok := key.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: attestation public_key is a %s key; %s needs RSA", ErrInvalidWrappingKey, rcpKeyType(key), KeyEncryptionRSAESOAEPSHA256)
+		return nil, fmt.Errorf("%w: attestation public_key is a %s key; %s needs RSA", ErrInvalidWrappingKey, keyTypeName(key), KeyEncryptionRSAESOAEPSHA256)
 	}
-	if err := rcpCheckRSA(pub.N.BitLen(), pub.E, pub.N.Bit(0) == 1); err != nil {
+	if err := checkRecipientRSA(pub.N.BitLen(), pub.E, pub.N.Bit(0) == 1); err != nil {
 		return nil, err
 	}
-	return &rcpWrapper{pub: pub, keyID: RecipientKeyIdentifier(pub)}, nil
+	return &recipientWrapper{pub: pub, keyID: RecipientKeyIdentifier(pub)}, nil
 }
 
 // Wrap implements Wrapper. aad is ignored: see NewRecipientWrapper.
-func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
+func (w *recipientWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
 	var keys [cms.CEKSize + cms.IVSize]byte
 	defer clear(keys[:])
 	if _, err := io.ReadFull(rand.Reader, keys[:]); err != nil {
@@ -127,8 +128,8 @@ func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error
 	return e.Marshal()
 }
 
-// rcpUnwrapper is the enclave side: it opens envelopes sealed to its key.
-type rcpUnwrapper struct {
+// recipientUnwrapper is the enclave side: it opens envelopes sealed to its key.
+type recipientUnwrapper struct {
 	priv  *rsa.PrivateKey
 	keyID []byte
 }
@@ -144,14 +145,14 @@ func NewRecipientUnwrapper(priv *rsa.PrivateKey) (Unwrapper, error) {
 	if priv == nil || priv.N == nil {
 		return nil, fmt.Errorf("%w: no RSA private key", ErrInvalidWrappingKey)
 	}
-	if err := rcpCheckRSA(priv.N.BitLen(), priv.E, priv.N.Bit(0) == 1); err != nil {
+	if err := checkRecipientRSA(priv.N.BitLen(), priv.E, priv.N.Bit(0) == 1); err != nil {
 		return nil, err
 	}
-	return &rcpUnwrapper{priv: priv, keyID: RecipientKeyIdentifier(&priv.PublicKey)}, nil
+	return &recipientUnwrapper{priv: priv, keyID: RecipientKeyIdentifier(&priv.PublicKey)}, nil
 }
 
 // Unwrap implements Unwrapper. aad is ignored: see NewRecipientWrapper.
-func (u *rcpUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
+func (u *recipientUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
 	e, err := cms.Parse(envelope)
 	if err != nil {
 		return nil, err
@@ -173,8 +174,8 @@ func (u *rcpUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, er
 	return cms.OpenCBC(cek, e.IV, e.Content)
 }
 
-// rcpCheckRSA checks the modulus size and shape and the public exponent.
-func rcpCheckRSA(bits, e int, oddModulus bool) error {
+// checkRecipientRSA checks the modulus size and shape and the public exponent.
+func checkRecipientRSA(bits, e int, oddModulus bool) error {
 	if bits < RecipientMinRSABits || bits > RecipientMaxRSABits {
 		return fmt.Errorf("%w: RSA key of %d bits; %s needs %d to %d bits",
 			ErrInvalidWrappingKey, bits, KeyEncryptionRSAESOAEPSHA256, RecipientMinRSABits, RecipientMaxRSABits)
@@ -185,8 +186,8 @@ func rcpCheckRSA(bits, e int, oddModulus bool) error {
 	return nil
 }
 
-// rcpKeyType names a parsed public key's type for error messages.
-func rcpKeyType(key any) string {
+// keyTypeName names a parsed public key's type for error messages.
+func keyTypeName(key any) string {
 	switch key.(type) {
 	case *ecdsa.PublicKey:
 		return "ECDSA"
@@ -196,13 +197,4 @@ func rcpKeyType(key any) string {
 		return "X25519"
 	}
 	return fmt.Sprintf("%T", key)
-}
-
-// rcpQuote quotes a caller's string for an error message, cut to 64 bytes.
-func rcpQuote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q...", s[:max])
-	}
-	return fmt.Sprintf("%q", s)
 }

@@ -32,11 +32,11 @@ func awsSDKDecrypt(priv *rsa.PrivateKey, envelope []byte) ([]byte, error) {
 // we send, for every key spec; the same envelope in DER, which the SDK's
 // parser cannot walk, is refused: that is why we send BER.
 func TestAWSSDKModelOpensOurEnvelopes(t *testing.T) {
-	w, _, priv := rcpTestWrapper(t, 2048)
+	w, _, priv := testRecipient(t, 2048)
 	ctx := context.Background()
 	n := 0
 	for _, spec := range curves.Specs() {
-		pkcs8 := rcpTestPKCS8(t, spec)
+		pkcs8 := testPKCS8(t, spec)
 		env, err := w.Wrap(ctx, pkcs8, nil)
 		require.NoError(t, err)
 		got, err := awsSDKDecrypt(priv, env)

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/ecdkp/ecdkp/curves"
-	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/wrap/attest"
 	"github.com/ecdkp/ecdkp/wrap/internal/cms"
@@ -27,21 +26,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// rcpTestPKCS8 returns a fresh data key pair's PKCS#8 for spec.
-func rcpTestPKCS8(t testing.TB, spec curves.Spec) []byte {
-	t.Helper()
-	c, err := curves.Lookup(spec)
-	require.NoError(t, err)
-	k, err := c.GenerateKey()
-	require.NoError(t, err)
-	der, err := encoding.MarshalPKCS8(k)
-	require.NoError(t, err)
-	return der
-}
-
-// rcpTestWrapper returns a recipient wrapper and unwrapper for a fresh RSA
+// testRecipient returns a recipient wrapper and unwrapper for a fresh RSA
 // key of bits.
-func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
+func testRecipient(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
 	t.Helper()
 	priv, spki := nitrotest.RSA(t, bits)
 	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
@@ -52,12 +39,12 @@ func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey
 }
 
 func TestRecipientRoundTripEverySpec(t *testing.T) {
-	w, u, _ := rcpTestWrapper(t, 2048)
+	w, u, _ := testRecipient(t, 2048)
 	ctx := context.Background()
 	n := 0
 	for _, spec := range curves.Specs() {
 		t.Run(string(spec), func(t *testing.T) {
-			pkcs8 := rcpTestPKCS8(t, spec)
+			pkcs8 := testPKCS8(t, spec)
 			env, err := w.Wrap(ctx, pkcs8, []byte("aad"))
 			require.NoError(t, err)
 			assert.Equal(t, []byte{0x30, 0x80, 0x06, 0x09}, env[:4], "BER ContentInfo as KMS writes it")
@@ -81,7 +68,7 @@ func TestRecipientRoundTripEverySpec(t *testing.T) {
 func TestRecipientRoundTripSizes(t *testing.T) {
 	ctx := context.Background()
 	for _, bits := range []int{2048, 3072, 4096} {
-		w, u, priv := rcpTestWrapper(t, bits)
+		w, u, priv := testRecipient(t, bits)
 		for _, size := range []int{0, 1, 15, 16, 17, 138, 241, 1000} {
 			pt := make([]byte, size)
 			_, _ = rand.Read(pt)
@@ -185,9 +172,9 @@ func TestNewRecipientUnwrapperRejects(t *testing.T) {
 
 func TestRecipientUnwrapRejects(t *testing.T) {
 	ctx := context.Background()
-	w, u, _ := rcpTestWrapper(t, 2048)
-	_, other, _ := rcpTestWrapper(t, 2048)
-	pkcs8 := rcpTestPKCS8(t, curves.P256)
+	w, u, _ := testRecipient(t, 2048)
+	_, other, _ := testRecipient(t, 2048)
+	pkcs8 := testPKCS8(t, curves.P256)
 	env, err := w.Wrap(ctx, pkcs8, nil)
 	require.NoError(t, err)
 	e, err := cms.Parse(env)
@@ -246,8 +233,8 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 	}
 }
 
-// rcpTestOpenSSL returns the openssl binary, skipping when it is absent.
-func rcpTestOpenSSL(t *testing.T) string {
+// testOpenSSL returns the openssl binary, skipping when it is absent.
+func testOpenSSL(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("openssl")
 	if err != nil {
@@ -256,9 +243,9 @@ func rcpTestOpenSSL(t *testing.T) string {
 	return path
 }
 
-// rcpTestRecipientFiles writes the enclave key as PKCS#8 PEM and a
+// testRecipientFiles writes the enclave key as PKCS#8 PEM and a
 // self-signed certificate whose SubjectKeyIdentifier is the envelope's rid.
-func rcpTestRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyPath, certPath string) {
+func testRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyPath, certPath string) {
 	t.Helper()
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
 	require.NoError(t, err)
@@ -282,14 +269,14 @@ func rcpTestRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyP
 // alone (OpenSSL tries it on every recipient) and with -recip matching the
 // subjectKeyIdentifier.
 func TestRecipientOpenSSLDecrypts(t *testing.T) {
-	openssl := rcpTestOpenSSL(t)
+	openssl := testOpenSSL(t)
 	ctx := context.Background()
-	w, _, priv := rcpTestWrapper(t, 2048)
+	w, _, priv := testRecipient(t, 2048)
 	dir := t.TempDir()
-	keyPath, certPath := rcpTestRecipientFiles(t, dir, priv)
+	keyPath, certPath := testRecipientFiles(t, dir, priv)
 	n := 0
 	for _, spec := range curves.Specs() {
-		pkcs8 := rcpTestPKCS8(t, spec)
+		pkcs8 := testPKCS8(t, spec)
 		env, err := w.Wrap(ctx, pkcs8, nil)
 		require.NoError(t, err)
 		ctPath := filepath.Join(dir, string(spec)+".der")
@@ -297,7 +284,7 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 		for _, extra := range [][]string{nil, {"-recip", certPath}} {
 			args := append([]string{"cms", "-decrypt", "-inform", "DER", "-in", ctPath, "-inkey", keyPath, "-binary"}, extra...)
 			out, err := exec.Command(openssl, args...).Output()
-			require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+			require.NoError(t, err, "openssl %v: %s", args, testStderr(err))
 			assert.Equal(t, pkcs8, out, "%s %v", spec, extra)
 			n++
 		}
@@ -306,7 +293,7 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 
 	// The structure OpenSSL prints names what AWS KMS uses.
 	out, err := exec.Command(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", filepath.Join(dir, "SM2.der")).Output()
-	require.NoError(t, err, rcpTestStderr(err))
+	require.NoError(t, err, testStderr(err))
 	for _, want := range []string{"pkcs7-envelopedData", "version: 2", "d.subjectKeyIdentifier", "rsaesOaep", "sha256", "mgf1",
 		"aes-256-cbc", "pkcs7-data", "originatorInfo: <ABSENT>", "unprotectedAttrs:\n      <ABSENT>"} {
 		assert.Contains(t, string(out), want)
@@ -316,12 +303,12 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 // TestRecipientOpensOpenSSLEnvelopes opens envelopes OpenSSL makes to the
 // same recipient, in DER and in streamed (indefinite-length) BER.
 func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
-	openssl := rcpTestOpenSSL(t)
+	openssl := testOpenSSL(t)
 	ctx := context.Background()
-	_, u, priv := rcpTestWrapper(t, 3072)
+	_, u, priv := testRecipient(t, 3072)
 	dir := t.TempDir()
-	_, certPath := rcpTestRecipientFiles(t, dir, priv)
-	pkcs8 := rcpTestPKCS8(t, curves.P384)
+	_, certPath := testRecipientFiles(t, dir, priv)
+	pkcs8 := testPKCS8(t, curves.P384)
 	ptPath := filepath.Join(dir, "pt.der")
 	require.NoError(t, os.WriteFile(ptPath, pkcs8, 0o600))
 	for _, stream := range []bool{false, true} {
@@ -331,7 +318,7 @@ func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
 			args = append(args, "-stream")
 		}
 		env, err := exec.Command(openssl, args...).Output()
-		require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+		require.NoError(t, err, "openssl %v: %s", args, testStderr(err))
 		if stream {
 			assert.Equal(t, []byte{0x30, 0x80}, env[:2], "indefinite length")
 		}
@@ -341,7 +328,7 @@ func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
 	}
 }
 
-func rcpTestStderr(err error) string {
+func testStderr(err error) string {
 	if ee, ok := err.(*exec.ExitError); ok {
 		return string(ee.Stderr)
 	}
@@ -352,7 +339,7 @@ func BenchmarkRecipientWrapP256(b *testing.B) {
 	_, spki := nitrotest.RSA(b, 2048)
 	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
 	require.NoError(b, err)
-	pkcs8 := rcpTestPKCS8(b, curves.P256)
+	pkcs8 := testPKCS8(b, curves.P256)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -363,6 +350,6 @@ func BenchmarkRecipientWrapP256(b *testing.B) {
 }
 
 var (
-	_ Wrapper   = (*rcpWrapper)(nil)
-	_ Unwrapper = (*rcpUnwrapper)(nil)
+	_ Wrapper   = (*recipientWrapper)(nil)
+	_ Unwrapper = (*recipientUnwrapper)(nil)
 )
