@@ -12,6 +12,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 // BenchmarkCreateEcDatakeyPair measures the in-process call (plaintext on,
@@ -90,7 +91,7 @@ func BenchmarkCreateParallel(b *testing.B) {
 // call, as a request would).
 func BenchmarkHolders(b *testing.B) {
 	pki := nitrotest.NewPKI(b)
-	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 // holder is the optional second holder of a new private key: the caller's
@@ -109,14 +110,15 @@ func (p *Provider) recipientHolder(r *Recipient) (holder, error) {
 	}, nil
 }
 
-// attestation returns the configured verifier, or one for AWS Nitro
-// Enclaves' published root made on first use.
-func (p *Provider) attestation() wrap.AttestationVerifier {
+// attestation returns the configured verifier, or one for the built-in
+// roots (attest.DefaultRoots: AWS Nitro Enclaves' published root) made on
+// first use.
+func (p *Provider) attestation() attest.Verifier {
 	p.attestOnce.Do(func() {
 		if p.attest != nil {
 			return
 		}
-		v, err := wrap.NewNitroVerifier(wrap.NitroEnclavesRoots())
+		v, err := attest.NewNSMVerifier(attest.DefaultRoots())
 		if err != nil {
 			p.attest = failingVerifier{err}
 			return
@@ -128,13 +130,14 @@ func (p *Provider) attestation() wrap.AttestationVerifier {
 
 type failingVerifier struct{ err error }
 
-func (f failingVerifier) Verify([]byte) (*wrap.Attestation, error) {
-	return nil, fmt.Errorf("%w: no attestation verifier: %v", wrap.ErrInvalidAttestation, f.err)
+func (f failingVerifier) Verify([]byte) (*attest.Document, error) {
+	return nil, fmt.Errorf("%w: no attestation verifier: %v", attest.ErrInvalid, f.err)
 }
 
 // WithAttestationVerifier sets how recipient attestation documents are
-// verified; the default is a Nitro verifier for AWS's published root.
-func WithAttestationVerifier(v wrap.AttestationVerifier) Option {
+// verified; the default is an attest.NSMVerifier for the built-in roots
+// (attest.DefaultRoots: AWS Nitro Enclaves' published root).
+func WithAttestationVerifier(v attest.Verifier) Option {
 	return func(p *Provider) {
 		if v == nil {
 			p.optErr = errors.Join(p.optErr, errors.New("provider: WithAttestationVerifier(nil)"))

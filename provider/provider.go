@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
-	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
@@ -17,7 +17,7 @@ type Provider struct {
 	auditor Auditor
 	replay  keystore.ReplayWindow
 
-	attest     wrap.AttestationVerifier
+	attest     attest.Verifier
 	attestOnce sync.Once
 
 	maxInFlight int64

@@ -18,6 +18,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/providertest"
 	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 // TestRecipientHolder: with an attestation document for an enclave's RSA
@@ -26,7 +27,7 @@ import (
 // Authorizer; no plaintext is returned.
 func TestRecipientHolder(t *testing.T) {
 	pki := nitrotest.NewPKI(t)
-	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
 	require.NoError(t, err)
 	var (
 		mu    sync.Mutex
@@ -84,7 +85,7 @@ func TestRecipientHolder(t *testing.T) {
 func TestRecipientRejects(t *testing.T) {
 	pki := nitrotest.NewPKI(t)
 	stranger := nitrotest.NewPKI(t)
-	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
 	require.NoError(t, err)
 	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(provider.WithAttestationVerifier(v)))
 	_, spki := nitrotest.RSA(t, 2048)

@@ -5,11 +5,16 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/quote"
 	"golang.org/x/crypto/cryptobyte"
 	cryptobyteasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -21,81 +26,116 @@ import (
 // wrapped_private_key, the PKCS#8 DER of the new private key sealed for the
 // caller's key. NewCustomKeyWrapper validates the key against the algorithm
 // once; its Wrapper seals; NewCustomKeyUnwrapper is the holder's side, the
-// reference for clients and tests. The algorithms and their layouts:
+// reference for clients and tests.
 //
-//   - RSAES_OAEP_SHA_256_AES_256_KEY_WRAP (RSA 2048 to 4096 bits): a fresh
-//     AES-256 key encrypted with RSAES-OAEP (SHA-256, MGF1-SHA-256, empty
-//     label), modulus-size bytes, followed by the PKCS#8 wrapped under that
-//     key with AES key wrap with padding (RFC 5649). This is PKCS#11
-//     CKM_RSA_AES_KEY_WRAP, the layout of key import in AWS KMS
-//     (RSA_AES_KEY_WRAP_SHA_256) and Google Cloud KMS
-//     (RSA_OAEP_*_SHA256_AES_256); OpenSSL opens it with pkeyutl (OAEP) and
-//     enc -id-aes256-wrap-pad.
-//   - SM2_ENVELOPED_KEY (an SM2 key): the GB/T 35276 SM2EnvelopedKey, DER:
-//     SEQUENCE { sm4-ecb AlgorithmIdentifier, SM2Cipher of the SM4 key,
-//     the data key's public point, the SM4-ECB encrypted private scalar }.
-//     It carries an SM2 private key, not a PKCS#8: it applies to SM2 data
-//     keys only (CheckCustomKeySpec), and Unwrap re-encodes the scalar as
-//     the canonical PKCS#8 of package encoding.
-//   - HPKE_P256_SHA256_AES_256_GCM, HPKE_P384_SHA384_AES_256_GCM and
-//     HPKE_P521_SHA512_AES_256_GCM (a key on that NIST curve): RFC 9180
-//     base mode with DHKEM(P-x, HKDF-SHA-y), HKDF-SHA-y and AES-256-GCM,
-//     info HPKEInfo, one Seal with the caller's AAD; the envelope is
-//     enc (the uncompressed ephemeral point) || ciphertext || tag.
+// The algorithms are entries of one table, each built-in one with its
+// wrapping_algorithm constant, its layout and both directions in a file of
+// its own: RSAES_OAEP_SHA_256_AES_256_KEY_WRAP (rsa_aeskw.go),
+// SM2_ENVELOPED_KEY (sm2_envelope.go) and the three HPKE suites (hpke.go).
 //
 // Only the HPKE algorithms bind the AAD: unwrapping needs the same value.
 // The RSA and SM2 layouts are fixed by other parties and have no room for
 // it, so their Wrap and Unwrap ignore aad; the request's AAD is still bound
 // into private_key_cipher_text by the master-key envelope.
-//
-// The constants below are the values of wrapping_algorithm.
-const (
-	// RSAESOAEPSHA256AES256KeyWrap is RSAES-OAEP-SHA-256 of a fresh AES-256
-	// key followed by RFC 5649 key wrap with padding (CKM_RSA_AES_KEY_WRAP).
-	RSAESOAEPSHA256AES256KeyWrap = "RSAES_OAEP_SHA_256_AES_256_KEY_WRAP"
-	// SM2EnvelopedKey is the GB/T 35276 SM2EnvelopedKey, for SM2 data keys.
-	SM2EnvelopedKey = "SM2_ENVELOPED_KEY"
-	// HPKEP256SHA256AES256GCM is HPKE DHKEM(P-256, HKDF-SHA256),
-	// HKDF-SHA256, AES-256-GCM.
-	HPKEP256SHA256AES256GCM = "HPKE_P256_SHA256_AES_256_GCM"
-	// HPKEP384SHA384AES256GCM is HPKE DHKEM(P-384, HKDF-SHA384),
-	// HKDF-SHA384, AES-256-GCM.
-	HPKEP384SHA384AES256GCM = "HPKE_P384_SHA384_AES_256_GCM"
-	// HPKEP521SHA512AES256GCM is HPKE DHKEM(P-521, HKDF-SHA512),
-	// HKDF-SHA512, AES-256-GCM.
-	HPKEP521SHA512AES256GCM = "HPKE_P521_SHA512_AES_256_GCM"
+
+// CustomKeyAlgorithm is one custom-key wrapping algorithm: a
+// wrapping_algorithm name and the constructors of both directions. The
+// built-in algorithms are entries of this kind, each in its own file; an
+// embedder adds one with RegisterCustomKeyAlgorithm.
+type CustomKeyAlgorithm struct {
+	// Name is the wrapping_algorithm value, compared exactly.
+	Name string
+	// CheckSpec reports whether the algorithm can wrap the private key of a
+	// data key pair of spec, failing with an error that wraps
+	// ErrUnsupportedAlgorithm; nil means every spec.
+	CheckSpec func(curves.Spec) error
+	// NewWrapper validates the caller's wrapping public key (DER
+	// SubjectPublicKeyInfo) and returns the Wrapper that seals PKCS#8
+	// private keys for its holder; errors wrap ErrInvalidWrappingKey (or
+	// ErrUnsupportedAlgorithm). The Wrapper must be safe for concurrent use.
+	NewWrapper func(spki []byte) (Wrapper, error)
+	// NewUnwrapper returns the Unwrapper with which the holder of the
+	// wrapping key opens the envelopes, Unwrap returning the PKCS#8; holder
+	// is never nil, and errors wrap ErrInvalidWrappingKey.
+	NewUnwrapper func(holder crypto.PrivateKey) (Unwrapper, error)
+}
+
+// customKeyTable is copy-on-write, as the curve registry: lookups read an
+// immutable snapshot without locking; registration, rare, copies it under a
+// mutex.
+type customKeyTable struct {
+	order  []string
+	byName map[string]CustomKeyAlgorithm
+}
+
+var (
+	customKeysMu sync.Mutex
+	customKeys   atomic.Pointer[customKeyTable]
 )
 
-// HPKEInfo is the HPKE info parameter of every HPKE custom-key envelope.
-const HPKEInfo = "ecdkp wrapped_private_key v1"
-
-// CustomKeyAlgorithms lists the custom-key wrapping algorithms, in a fixed
-// order.
-func CustomKeyAlgorithms() []string {
-	return []string{
-		RSAESOAEPSHA256AES256KeyWrap,
-		SM2EnvelopedKey,
-		HPKEP256SHA256AES256GCM,
-		HPKEP384SHA384AES256GCM,
-		HPKEP521SHA512AES256GCM,
+func init() {
+	customKeys.Store(&customKeyTable{byName: map[string]CustomKeyAlgorithm{}})
+	// The built-in algorithms, in the order CustomKeyAlgorithms lists them.
+	builtin := append([]CustomKeyAlgorithm{rsaAESKeyWrapAlgorithm, sm2EnvelopedKeyAlgorithm}, hpkeAlgorithms()...)
+	for _, a := range builtin {
+		if err := RegisterCustomKeyAlgorithm(a); err != nil {
+			panic(err) // unreachable: the built-in names are distinct
+		}
 	}
+}
+
+// RegisterCustomKeyAlgorithm adds a custom-key algorithm, after the
+// built-in ones and those registered before it. It refuses an algorithm
+// without a name or without both constructors, and a name already taken.
+// Register at start-up, before requests are served.
+func RegisterCustomKeyAlgorithm(a CustomKeyAlgorithm) error {
+	switch {
+	case a.Name == "":
+		return errors.New("wrap: register custom-key algorithm: empty name")
+	case a.NewWrapper == nil || a.NewUnwrapper == nil:
+		return fmt.Errorf("wrap: register custom-key algorithm %s: NewWrapper and NewUnwrapper are both required", quote.Quote(a.Name, maxQuoted))
+	}
+	customKeysMu.Lock()
+	defer customKeysMu.Unlock()
+	old := customKeys.Load()
+	if _, ok := old.byName[a.Name]; ok {
+		return fmt.Errorf("wrap: register custom-key algorithm %s: already registered", quote.Quote(a.Name, maxQuoted))
+	}
+	n := &customKeyTable{order: append(slices.Clip(old.order), a.Name), byName: maps.Clone(old.byName)}
+	n.byName[a.Name] = a
+	customKeys.Store(n)
+	return nil
+}
+
+// lookupCustomKeyAlgorithm returns the registered algorithm of name, or an
+// ErrUnsupportedAlgorithm error.
+func lookupCustomKeyAlgorithm(name string) (CustomKeyAlgorithm, error) {
+	a, ok := customKeys.Load().byName[name]
+	if !ok {
+		return CustomKeyAlgorithm{}, unknownAlgorithm(name)
+	}
+	return a, nil
+}
+
+// CustomKeyAlgorithms lists the custom-key wrapping algorithms: the
+// built-in ones in a fixed order (RSAES_OAEP_SHA_256_AES_256_KEY_WRAP,
+// SM2_ENVELOPED_KEY, then HPKE on P-256, P-384 and P-521), then the
+// registered ones in registration order.
+func CustomKeyAlgorithms() []string {
+	return slices.Clone(customKeys.Load().order)
 }
 
 // CheckCustomKeySpec reports whether algorithm can wrap the private key of
 // a data key pair of the given spec, so a provider can refuse a request
 // before generating the key. RSA and HPKE wrap any spec; SM2_ENVELOPED_KEY
-// only SM2. It fails with ErrUnsupportedAlgorithm.
+// only SM2; a registered algorithm what its CheckSpec accepts. It fails
+// with ErrUnsupportedAlgorithm.
 func CheckCustomKeySpec(algorithm string, spec curves.Spec) error {
-	switch algorithm {
-	case RSAESOAEPSHA256AES256KeyWrap, HPKEP256SHA256AES256GCM, HPKEP384SHA384AES256GCM, HPKEP521SHA512AES256GCM:
-		return nil
-	case SM2EnvelopedKey:
-		if spec != curves.SM2 {
-			return fmt.Errorf("%w: %s envelopes only %s data keys, not %s", ErrUnsupportedAlgorithm, SM2EnvelopedKey, curves.SM2, ckQuote(string(spec)))
-		}
-		return nil
+	a, err := lookupCustomKeyAlgorithm(algorithm)
+	if err != nil || a.CheckSpec == nil {
+		return err
 	}
-	return ckUnknownAlgorithm(algorithm)
+	return a.CheckSpec(spec)
 }
 
 // NewCustomKeyWrapper returns the Wrapper that seals PKCS#8 private keys for
@@ -105,30 +145,15 @@ func CheckCustomKeySpec(algorithm string, spec curves.Spec) error {
 // take: RSA of 2048 to 4096 bits for RSAES_OAEP_SHA_256_AES_256_KEY_WRAP,
 // SM2 for SM2_ENVELOPED_KEY, the named NIST curve for each HPKE algorithm.
 //
-// The Wrapper is safe for concurrent use; its Wrap ignores ctx (the work is
-// local and bounded) and, except for HPKE, aad (see the algorithms above).
+// The Wrapper is safe for concurrent use; the built-in ones ignore ctx (the
+// work is local and bounded) and, except for HPKE, aad (see each
+// algorithm's constant).
 func NewCustomKeyWrapper(algorithm string, spki []byte) (Wrapper, error) {
-	switch algorithm {
-	case RSAESOAEPSHA256AES256KeyWrap:
-		pub, err := ckParseSPKI(algorithm, spki)
-		if err != nil {
-			return nil, err
-		}
-		return ckNewRSAWrapper(pub)
-	case SM2EnvelopedKey:
-		pub, err := ckParseSPKI(algorithm, spki)
-		if err != nil {
-			return nil, err
-		}
-		return ckNewSM2Wrapper(pub)
-	case HPKEP256SHA256AES256GCM, HPKEP384SHA384AES256GCM, HPKEP521SHA512AES256GCM:
-		pub, err := ckParseSPKI(algorithm, spki)
-		if err != nil {
-			return nil, err
-		}
-		return ckNewHPKEWrapper(ckHPKESuites[algorithm], pub)
+	a, err := lookupCustomKeyAlgorithm(algorithm)
+	if err != nil {
+		return nil, err
 	}
-	return nil, ckUnknownAlgorithm(algorithm)
+	return a.NewWrapper(spki)
 }
 
 // NewCustomKeyUnwrapper returns the Unwrapper with which the holder of a
@@ -145,73 +170,56 @@ func NewCustomKeyWrapper(algorithm string, spki []byte) (Wrapper, error) {
 //
 // It fails with ErrUnsupportedAlgorithm or ErrInvalidWrappingKey.
 func NewCustomKeyUnwrapper(algorithm string, holder crypto.PrivateKey) (Unwrapper, error) {
+	a, err := lookupCustomKeyAlgorithm(algorithm)
+	if err != nil {
+		return nil, err
+	}
 	if holder == nil {
-		if !ckKnownAlgorithm(algorithm) {
-			return nil, ckUnknownAlgorithm(algorithm)
-		}
 		return nil, fmt.Errorf("%w: %s: no holder private key", ErrInvalidWrappingKey, algorithm)
 	}
-	switch algorithm {
-	case RSAESOAEPSHA256AES256KeyWrap:
-		return ckNewRSAUnwrapper(holder)
-	case SM2EnvelopedKey:
-		return ckNewSM2Unwrapper(holder)
-	case HPKEP256SHA256AES256GCM, HPKEP384SHA384AES256GCM, HPKEP521SHA512AES256GCM:
-		return ckNewHPKEUnwrapper(ckHPKESuites[algorithm], holder)
-	}
-	return nil, ckUnknownAlgorithm(algorithm)
+	return a.NewUnwrapper(holder)
 }
 
-func ckKnownAlgorithm(algorithm string) bool {
-	return slices.Contains(CustomKeyAlgorithms(), algorithm)
-}
-
-func ckUnknownAlgorithm(algorithm string) error {
+// unknownAlgorithm is the error for a wrapping algorithm nobody registered.
+func unknownAlgorithm(algorithm string) error {
 	if algorithm == "" {
 		return fmt.Errorf("%w: wrapping algorithm is empty", ErrUnsupportedAlgorithm)
 	}
-	return fmt.Errorf("%w: unknown wrapping algorithm %s", ErrUnsupportedAlgorithm, ckQuote(algorithm))
+	return fmt.Errorf("%w: unknown wrapping algorithm %s", ErrUnsupportedAlgorithm, quote.Quote(algorithm, maxQuoted))
 }
 
-// ckQuote quotes a caller-supplied name for an error message, cut to a
-// length that keeps messages readable.
-func ckQuote(s string) string {
-	const limit = 64
-	if len(s) > limit {
-		return fmt.Sprintf("%q...", s[:limit])
-	}
-	return fmt.Sprintf("%q", s)
-}
+// maxQuoted is how much of a caller's string an error message quotes.
+const maxQuoted = 64
 
 // SubjectPublicKeyInfo algorithm OIDs the custom-key algorithms tell apart.
 var (
-	ckOIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	ckOIDECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	ckOIDRSAPSS        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	ckOIDX25519        = asn1.ObjectIdentifier{1, 3, 101, 110}
-	ckOIDEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidRSAPSS        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidX25519        = asn1.ObjectIdentifier{1, 3, 101, 110}
+	oidEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
 )
 
-// ckWrappingKey is a parsed wrapping public key: exactly one field is set.
-type ckWrappingKey struct {
+// wrappingKey is a parsed wrapping public key: exactly one field is set.
+type wrappingKey struct {
 	rsa *rsa.PublicKey
 	ec  *curves.PublicKey
 }
 
 // describe names the key's type for error messages.
-func (k ckWrappingKey) describe() string {
+func (k wrappingKey) describe() string {
 	if k.rsa != nil {
 		return fmt.Sprintf("an RSA-%d key", k.rsa.N.BitLen())
 	}
 	return fmt.Sprintf("an EC key on %s", k.ec.Curve().Spec())
 }
 
-// ckParseSPKI parses a wrapping public key: rsaEncryption keys with
+// parseWrappingKey parses a wrapping public key: rsaEncryption keys with
 // crypto/x509, id-ecPublicKey keys of every registered curve with
 // encoding.ParseSPKI. Either parse is strict DER.
-func ckParseSPKI(algorithm string, spki []byte) (ckWrappingKey, error) {
+func parseWrappingKey(algorithm string, spki []byte) (wrappingKey, error) {
 	if len(spki) == 0 {
-		return ckWrappingKey{}, fmt.Errorf("%w: %s: wrapping public key is empty", ErrInvalidWrappingKey, algorithm)
+		return wrappingKey{}, fmt.Errorf("%w: %s: wrapping public key is empty", ErrInvalidWrappingKey, algorithm)
 	}
 	var (
 		in            = cryptobyte.String(spki)
@@ -222,29 +230,29 @@ func ckParseSPKI(algorithm string, spki []byte) (ckWrappingKey, error) {
 	if !in.ReadASN1(&body, cryptobyteasn1.SEQUENCE) || !in.Empty() ||
 		!body.ReadASN1(&algID, cryptobyteasn1.SEQUENCE) ||
 		!algID.ReadASN1ObjectIdentifier(&oid) {
-		return ckWrappingKey{}, malformedSPKI
+		return wrappingKey{}, malformedSPKI
 	}
 	switch {
-	case oid.Equal(ckOIDRSAEncryption):
+	case oid.Equal(oidRSAEncryption):
 		k, err := x509.ParsePKIXPublicKey(spki)
 		if err != nil {
-			return ckWrappingKey{}, malformedSPKI
+			return wrappingKey{}, malformedSPKI
 		}
 		pub, ok := k.(*rsa.PublicKey)
 		if !ok {
-			return ckWrappingKey{}, malformedSPKI
+			return wrappingKey{}, malformedSPKI
 		}
-		return ckWrappingKey{rsa: pub}, nil
-	case oid.Equal(ckOIDECPublicKey):
+		return wrappingKey{rsa: pub}, nil
+	case oid.Equal(oidECPublicKey):
 		pub, err := encoding.ParseSPKI(spki)
 		if err != nil {
-			return ckWrappingKey{}, fmt.Errorf("%w: %s: wrapping public key: %v", ErrInvalidWrappingKey, algorithm, err)
+			return wrappingKey{}, fmt.Errorf("%w: %s: wrapping public key: %v", ErrInvalidWrappingKey, algorithm, err)
 		}
-		return ckWrappingKey{ec: pub}, nil
-	case oid.Equal(ckOIDRSAPSS):
-		return ckWrappingKey{}, fmt.Errorf("%w: %s: wrapping public key is RSASSA-PSS, a signature-only key type", ErrInvalidWrappingKey, algorithm)
-	case oid.Equal(ckOIDX25519), oid.Equal(ckOIDEd25519):
-		return ckWrappingKey{}, fmt.Errorf("%w: %s: wrapping public key type %s is not supported", ErrInvalidWrappingKey, algorithm, oid)
+		return wrappingKey{ec: pub}, nil
+	case oid.Equal(oidRSAPSS):
+		return wrappingKey{}, fmt.Errorf("%w: %s: wrapping public key is RSASSA-PSS, a signature-only key type", ErrInvalidWrappingKey, algorithm)
+	case oid.Equal(oidX25519), oid.Equal(oidEd25519):
+		return wrappingKey{}, fmt.Errorf("%w: %s: wrapping public key type %s is not supported", ErrInvalidWrappingKey, algorithm, oid)
 	}
-	return ckWrappingKey{}, fmt.Errorf("%w: %s: wrapping public key has unsupported algorithm %s", ErrInvalidWrappingKey, algorithm, oid)
+	return wrappingKey{}, fmt.Errorf("%w: %s: wrapping public key has unsupported algorithm %s", ErrInvalidWrappingKey, algorithm, oid)
 }

@@ -42,13 +42,13 @@ func TestCustomKeyRoundTrip(t *testing.T) {
 	opened := 0
 	for _, alg := range CustomKeyAlgorithms() {
 		t.Run(alg, func(t *testing.T) {
-			h := ckTestHolderFor(t, alg)
+			h := testHolderFor(t, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(t, err)
 			u, err := NewCustomKeyUnwrapper(alg, h.holder)
 			require.NoError(t, err)
 			for _, spec := range specs {
-				pkcs8 := ckTestPKCS8(t, spec)
+				pkcs8 := testPKCS8(t, spec)
 				env, err := w.Wrap(ctx, pkcs8, aad)
 				if alg == SM2EnvelopedKey && spec != curves.SM2 {
 					assert.ErrorIs(t, err, ErrUnsupportedAlgorithm, "%s", spec)
@@ -80,11 +80,11 @@ func TestCustomKeyWrongHolder(t *testing.T) {
 	ctx := context.Background()
 	for _, alg := range CustomKeyAlgorithms() {
 		t.Run(alg, func(t *testing.T) {
-			h := ckTestHolderFor(t, alg)
-			other := ckTestOtherHolderFor(t, alg)
+			h := testHolderFor(t, alg)
+			other := testOtherHolderFor(t, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(t, err)
-			env, err := w.Wrap(ctx, ckTestPKCS8(t, ckTestDataSpec(alg)), nil)
+			env, err := w.Wrap(ctx, testPKCS8(t, testDataSpec(alg)), nil)
 			require.NoError(t, err)
 			u, err := NewCustomKeyUnwrapper(alg, other)
 			require.NoError(t, err)
@@ -100,12 +100,12 @@ func TestCustomKeyWrongHolder(t *testing.T) {
 func TestCustomKeyConcurrent(t *testing.T) {
 	ctx := context.Background()
 	for _, alg := range CustomKeyAlgorithms() {
-		h := ckTestHolderFor(t, alg)
+		h := testHolderFor(t, alg)
 		w, err := NewCustomKeyWrapper(alg, h.spki)
 		require.NoError(t, err)
 		u, err := NewCustomKeyUnwrapper(alg, h.holder)
 		require.NoError(t, err)
-		pkcs8 := ckTestPKCS8(t, ckTestDataSpec(alg))
+		pkcs8 := testPKCS8(t, testDataSpec(alg))
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
 		for g := range errs {
@@ -134,14 +134,14 @@ func TestCustomKeyConcurrent(t *testing.T) {
 }
 
 func TestNewCustomKeyWrapperRejects(t *testing.T) {
-	p256 := ckTestECSPKI(t, curves.P256)
+	p256 := testECSPKI(t, curves.P256)
 	offCurve := bytes.Clone(p256)
 	offCurve[len(offCurve)-1] ^= 1
 	edPub, _, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	edSPKI, err := x509.MarshalPKIXPublicKey(edPub)
 	require.NoError(t, err)
-	rsa2048 := ckTestRSASPKI(t, &ckTestRSAKey(t).PublicKey)
+	rsa2048 := testRSASPKI(t, &testRSAKey(t).PublicKey)
 
 	tests := []struct {
 		name, alg string
@@ -159,23 +159,23 @@ func TestNewCustomKeyWrapperRejects(t *testing.T) {
 		{"trailing data after SPKI", RSAESOAEPSHA256AES256KeyWrap, append(bytes.Clone(rsa2048), 0), ErrInvalidWrappingKey, []string{"not a DER SubjectPublicKeyInfo"}},
 		{"off-curve point", HPKEP256SHA256AES256GCM, offCurve, ErrInvalidWrappingKey, []string{"wrapping public key"}},
 		{"Ed25519 key", HPKEP256SHA256AES256GCM, edSPKI, ErrInvalidWrappingKey, []string{"1.3.101.112", "not supported"}},
-		{"RSA 1024", RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, 1024), ErrInvalidWrappingKey, []string{"1024 bits", "2048 to 4096"}},
-		{"RSA 1536", RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, 1536), ErrInvalidWrappingKey, []string{"1536 bits", "2048 to 4096"}},
-		{"RSA 2047", RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, 2047), ErrInvalidWrappingKey, []string{"2047 bits"}},
-		{"RSA 4097", RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, 4097), ErrInvalidWrappingKey, []string{"4097 bits"}},
-		{"RSA 8192", RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, 8192), ErrInvalidWrappingKey, []string{"8192 bits", "2048 to 4096"}},
-		{"RSA even exponent", RSAESOAEPSHA256AES256KeyWrap, ckTestRSASPKIWith(t, 2048, 65536), ErrInvalidWrappingKey, []string{"exponent 65536"}},
-		{"RSA exponent 1", RSAESOAEPSHA256AES256KeyWrap, ckTestRSASPKIWith(t, 2048, 1), ErrInvalidWrappingKey, []string{"exponent 1 "}},
+		{"RSA 1024", RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, 1024), ErrInvalidWrappingKey, []string{"1024 bits", "2048 to 4096"}},
+		{"RSA 1536", RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, 1536), ErrInvalidWrappingKey, []string{"1536 bits", "2048 to 4096"}},
+		{"RSA 2047", RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, 2047), ErrInvalidWrappingKey, []string{"2047 bits"}},
+		{"RSA 4097", RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, 4097), ErrInvalidWrappingKey, []string{"4097 bits"}},
+		{"RSA 8192", RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, 8192), ErrInvalidWrappingKey, []string{"8192 bits", "2048 to 4096"}},
+		{"RSA even exponent", RSAESOAEPSHA256AES256KeyWrap, testRSASPKIWith(t, 2048, 65536), ErrInvalidWrappingKey, []string{"exponent 65536"}},
+		{"RSA exponent 1", RSAESOAEPSHA256AES256KeyWrap, testRSASPKIWith(t, 2048, 1), ErrInvalidWrappingKey, []string{"exponent 1 "}},
 		{"EC key for the RSA algorithm", RSAESOAEPSHA256AES256KeyWrap, p256, ErrInvalidWrappingKey, []string{"needs an RSA wrapping key", "EC key on ECC_NIST_P256"}},
-		{"SM2 key for the RSA algorithm", RSAESOAEPSHA256AES256KeyWrap, ckTestECSPKI(t, curves.SM2), ErrInvalidWrappingKey, []string{"needs an RSA wrapping key", "EC key on SM2"}},
-		{"P-384 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestECSPKI(t, curves.P384), ErrInvalidWrappingKey, []string{"on ECC_NIST_P256", "EC key on ECC_NIST_P384"}},
+		{"SM2 key for the RSA algorithm", RSAESOAEPSHA256AES256KeyWrap, testECSPKI(t, curves.SM2), ErrInvalidWrappingKey, []string{"needs an RSA wrapping key", "EC key on SM2"}},
+		{"P-384 key for HPKE P-256", HPKEP256SHA256AES256GCM, testECSPKI(t, curves.P384), ErrInvalidWrappingKey, []string{"on ECC_NIST_P256", "EC key on ECC_NIST_P384"}},
 		{"P-256 key for HPKE P-384", HPKEP384SHA384AES256GCM, p256, ErrInvalidWrappingKey, []string{"on ECC_NIST_P384", "EC key on ECC_NIST_P256"}},
-		{"P-384 key for HPKE P-521", HPKEP521SHA512AES256GCM, ckTestECSPKI(t, curves.P384), ErrInvalidWrappingKey, []string{"on ECC_NIST_P521", "EC key on ECC_NIST_P384"}},
-		{"secp256k1 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestECSPKI(t, curves.Secp256k1), ErrInvalidWrappingKey, []string{"EC key on ECC_SECG_P256K1"}},
-		{"SM2 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestECSPKI(t, curves.SM2), ErrInvalidWrappingKey, []string{"EC key on SM2"}},
+		{"P-384 key for HPKE P-521", HPKEP521SHA512AES256GCM, testECSPKI(t, curves.P384), ErrInvalidWrappingKey, []string{"on ECC_NIST_P521", "EC key on ECC_NIST_P384"}},
+		{"secp256k1 key for HPKE P-256", HPKEP256SHA256AES256GCM, testECSPKI(t, curves.Secp256k1), ErrInvalidWrappingKey, []string{"EC key on ECC_SECG_P256K1"}},
+		{"SM2 key for HPKE P-256", HPKEP256SHA256AES256GCM, testECSPKI(t, curves.SM2), ErrInvalidWrappingKey, []string{"EC key on SM2"}},
 		{"RSA key for HPKE P-256", HPKEP256SHA256AES256GCM, rsa2048, ErrInvalidWrappingKey, []string{"RSA-2048 key"}},
 		{"P-256 key for SM2", SM2EnvelopedKey, p256, ErrInvalidWrappingKey, []string{"needs an SM2 wrapping key", "EC key on ECC_NIST_P256"}},
-		{"secp256k1 key for SM2", SM2EnvelopedKey, ckTestECSPKI(t, curves.Secp256k1), ErrInvalidWrappingKey, []string{"needs an SM2 wrapping key", "ECC_SECG_P256K1"}},
+		{"secp256k1 key for SM2", SM2EnvelopedKey, testECSPKI(t, curves.Secp256k1), ErrInvalidWrappingKey, []string{"needs an SM2 wrapping key", "ECC_SECG_P256K1"}},
 		{"RSA key for SM2", SM2EnvelopedKey, rsa2048, ErrInvalidWrappingKey, []string{"needs an SM2 wrapping key", "RSA-2048"}},
 	}
 	for _, tt := range tests {
@@ -198,7 +198,7 @@ func TestNewCustomKeyWrapperRejects(t *testing.T) {
 
 func TestNewCustomKeyWrapperAcceptsRSASizes(t *testing.T) {
 	for _, bits := range []int{2048, 3072, 4096} {
-		w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, ckTestRSAModulusSPKI(t, bits))
+		w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, testRSAModulusSPKI(t, bits))
 		require.NoError(t, err, "%d bits", bits)
 		// The modulus is no real key, but encryption under it works.
 		env, err := w.Wrap(context.Background(), []byte("0123456789abcdef"), nil)
@@ -208,7 +208,7 @@ func TestNewCustomKeyWrapperAcceptsRSASizes(t *testing.T) {
 }
 
 func TestNewCustomKeyUnwrapperRejects(t *testing.T) {
-	p256 := ckTestCurveKey(t, curves.P256)
+	p256 := testCurveKey(t, curves.P256)
 	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
 	require.NoError(t, err)
 	tests := []struct {
@@ -223,12 +223,12 @@ func TestNewCustomKeyUnwrapperRejects(t *testing.T) {
 		{"nil holder", HPKEP256SHA256AES256GCM, nil, ErrInvalidWrappingKey, "no holder private key"},
 		{"EC key for RSA", RSAESOAEPSHA256AES256KeyWrap, p256, ErrInvalidWrappingKey, "needs an RSA private key"},
 		{"RSA 1024 holder", RSAESOAEPSHA256AES256KeyWrap, rsa1024, ErrInvalidWrappingKey, "1024 bits"},
-		{"P-384 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestCurveKey(t, curves.P384), ErrInvalidWrappingKey, "got one on ECC_NIST_P384"},
-		{"SM2 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestCurveKey(t, curves.SM2), ErrInvalidWrappingKey, "got one on SM2"},
-		{"ecdh P-521 key for HPKE P-256", HPKEP256SHA256AES256GCM, ckTestECDHKey(t, ecdh.P521()), ErrInvalidWrappingKey, "got one on P-521"},
-		{"RSA key for HPKE", HPKEP384SHA384AES256GCM, ckTestRSAKey(t), ErrInvalidWrappingKey, "*rsa.PrivateKey"},
+		{"P-384 key for HPKE P-256", HPKEP256SHA256AES256GCM, testCurveKey(t, curves.P384), ErrInvalidWrappingKey, "got one on ECC_NIST_P384"},
+		{"SM2 key for HPKE P-256", HPKEP256SHA256AES256GCM, testCurveKey(t, curves.SM2), ErrInvalidWrappingKey, "got one on SM2"},
+		{"ecdh P-521 key for HPKE P-256", HPKEP256SHA256AES256GCM, testECDHKey(t, ecdh.P521()), ErrInvalidWrappingKey, "got one on P-521"},
+		{"RSA key for HPKE", HPKEP384SHA384AES256GCM, testRSAKey(t), ErrInvalidWrappingKey, "*rsa.PrivateKey"},
 		{"P-256 key for SM2", SM2EnvelopedKey, p256, ErrInvalidWrappingKey, "got one on ECC_NIST_P256"},
-		{"ecdh key for SM2", SM2EnvelopedKey, ckTestECDHKey(t, ecdh.P256()), ErrInvalidWrappingKey, "*ecdh.PrivateKey"},
+		{"ecdh key for SM2", SM2EnvelopedKey, testECDHKey(t, ecdh.P256()), ErrInvalidWrappingKey, "*ecdh.PrivateKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,12 +247,12 @@ func TestCustomKeyTamper(t *testing.T) {
 	ctx := context.Background()
 	for _, alg := range CustomKeyAlgorithms() {
 		t.Run(alg, func(t *testing.T) {
-			h := ckTestHolderFor(t, alg)
+			h := testHolderFor(t, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(t, err)
 			u, err := NewCustomKeyUnwrapper(alg, h.holder)
 			require.NoError(t, err)
-			env, err := w.Wrap(ctx, ckTestPKCS8(t, ckTestDataSpec(alg)), nil)
+			env, err := w.Wrap(ctx, testPKCS8(t, testDataSpec(alg)), nil)
 			require.NoError(t, err)
 
 			var cases [][]byte
@@ -276,12 +276,12 @@ func TestCustomKeyTamper(t *testing.T) {
 func BenchmarkCustomKeyWrap(b *testing.B) {
 	ctx := context.Background()
 	for _, alg := range CustomKeyAlgorithms() {
-		spec := ckTestDataSpec(alg)
+		spec := testDataSpec(alg)
 		b.Run(alg+"/"+string(spec), func(b *testing.B) {
-			h := ckTestHolderFor(b, alg)
+			h := testHolderFor(b, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(b, err)
-			pkcs8 := ckTestPKCS8(b, spec)
+			pkcs8 := testPKCS8(b, spec)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := w.Wrap(ctx, pkcs8, nil); err != nil {
@@ -295,14 +295,14 @@ func BenchmarkCustomKeyWrap(b *testing.B) {
 func BenchmarkCustomKeyUnwrap(b *testing.B) {
 	ctx := context.Background()
 	for _, alg := range CustomKeyAlgorithms() {
-		spec := ckTestDataSpec(alg)
+		spec := testDataSpec(alg)
 		b.Run(alg+"/"+string(spec), func(b *testing.B) {
-			h := ckTestHolderFor(b, alg)
+			h := testHolderFor(b, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(b, err)
 			u, err := NewCustomKeyUnwrapper(alg, h.holder)
 			require.NoError(b, err)
-			env, err := w.Wrap(ctx, ckTestPKCS8(b, spec), nil)
+			env, err := w.Wrap(ctx, testPKCS8(b, spec), nil)
 			require.NoError(b, err)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -316,48 +316,48 @@ func BenchmarkCustomKeyUnwrap(b *testing.B) {
 
 // Fixtures.
 
-// ckTestDataSpec is the data-key spec the single-spec tests wrap: P-256,
+// testDataSpec is the data-key spec the single-spec tests wrap: P-256,
 // or SM2 for the algorithm that takes nothing else.
-func ckTestDataSpec(alg string) curves.Spec {
+func testDataSpec(alg string) curves.Spec {
 	if alg == SM2EnvelopedKey {
 		return curves.SM2
 	}
 	return curves.P256
 }
 
-type ckTestHolder struct {
+type testHolder struct {
 	spki   []byte
 	holder any
 }
 
 var (
-	ckTestRSAOnce sync.Once
-	ckTestRSAPriv *rsa.PrivateKey
-	ckTestRSAErr  error
+	testRSAOnce sync.Once
+	testRSAPriv *rsa.PrivateKey
+	testRSAErr  error
 )
 
-// ckTestRSAKey is one RSA-2048 key shared by the tests (generation is slow).
-func ckTestRSAKey(t testing.TB) *rsa.PrivateKey {
+// testRSAKey is one RSA-2048 key shared by the tests (generation is slow).
+func testRSAKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
-	ckTestRSAOnce.Do(func() { ckTestRSAPriv, ckTestRSAErr = rsa.GenerateKey(rand.Reader, 2048) })
-	require.NoError(t, ckTestRSAErr)
-	return ckTestRSAPriv
+	testRSAOnce.Do(func() { testRSAPriv, testRSAErr = rsa.GenerateKey(rand.Reader, 2048) })
+	require.NoError(t, testRSAErr)
+	return testRSAPriv
 }
 
-func ckTestRSASPKI(t testing.TB, pub *rsa.PublicKey) []byte {
+func testRSASPKI(t testing.TB, pub *rsa.PublicKey) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	require.NoError(t, err)
 	return der
 }
 
-// ckTestRSAModulusSPKI is the SPKI of a random odd modulus of exactly bits
+// testRSAModulusSPKI is the SPKI of a random odd modulus of exactly bits
 // bits with e = 65537: enough for the size checks, which never factor.
-func ckTestRSAModulusSPKI(t testing.TB, bits int) []byte {
-	return ckTestRSASPKIWith(t, bits, 65537)
+func testRSAModulusSPKI(t testing.TB, bits int) []byte {
+	return testRSASPKIWith(t, bits, 65537)
 }
 
-func ckTestRSASPKIWith(t testing.TB, bits, e int) []byte {
+func testRSASPKIWith(t testing.TB, bits, e int) []byte {
 	t.Helper()
 	buf := make([]byte, (bits+7)/8)
 	_, _ = rand.Read(buf)
@@ -368,10 +368,10 @@ func ckTestRSASPKIWith(t testing.TB, bits, e int) []byte {
 	}
 	n.SetBit(n, 0, 1)
 	require.Equal(t, bits, n.BitLen())
-	return ckTestRSASPKI(t, &rsa.PublicKey{N: n, E: e})
+	return testRSASPKI(t, &rsa.PublicKey{N: n, E: e})
 }
 
-func ckTestCurveKey(t testing.TB, spec curves.Spec) *curves.PrivateKey {
+func testCurveKey(t testing.TB, spec curves.Spec) *curves.PrivateKey {
 	t.Helper()
 	c, err := curves.Lookup(spec)
 	require.NoError(t, err)
@@ -380,53 +380,53 @@ func ckTestCurveKey(t testing.TB, spec curves.Spec) *curves.PrivateKey {
 	return k
 }
 
-func ckTestECDHKey(t testing.TB, c ecdh.Curve) *ecdh.PrivateKey {
+func testECDHKey(t testing.TB, c ecdh.Curve) *ecdh.PrivateKey {
 	t.Helper()
 	k, err := c.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	return k
 }
 
-func ckTestECSPKI(t testing.TB, spec curves.Spec) []byte {
+func testECSPKI(t testing.TB, spec curves.Spec) []byte {
 	t.Helper()
-	der, err := encoding.MarshalSPKI(ckTestCurveKey(t, spec).PublicKey())
+	der, err := encoding.MarshalSPKI(testCurveKey(t, spec).PublicKey())
 	require.NoError(t, err)
 	return der
 }
 
-// ckTestPKCS8 is the PKCS#8 of a fresh data key of spec.
-func ckTestPKCS8(t testing.TB, spec curves.Spec) []byte {
+// testPKCS8 is the PKCS#8 of a fresh data key of spec.
+func testPKCS8(t testing.TB, spec curves.Spec) []byte {
 	t.Helper()
-	der, err := encoding.MarshalPKCS8(ckTestCurveKey(t, spec))
+	der, err := encoding.MarshalPKCS8(testCurveKey(t, spec))
 	require.NoError(t, err)
 	return der
 }
 
-// ckTestHolderFor returns a wrapping key pair for alg.
-func ckTestHolderFor(t testing.TB, alg string) ckTestHolder {
+// testHolderFor returns a wrapping key pair for alg.
+func testHolderFor(t testing.TB, alg string) testHolder {
 	t.Helper()
 	switch alg {
 	case RSAESOAEPSHA256AES256KeyWrap:
-		priv := ckTestRSAKey(t)
-		return ckTestHolder{ckTestRSASPKI(t, &priv.PublicKey), priv}
+		priv := testRSAKey(t)
+		return testHolder{testRSASPKI(t, &priv.PublicKey), priv}
 	case SM2EnvelopedKey:
-		return ckTestCurveHolder(t, curves.SM2)
+		return testCurveHolder(t, curves.SM2)
 	default:
-		return ckTestCurveHolder(t, ckHPKESuites[alg].spec)
+		return testCurveHolder(t, hpkeSuiteOf(alg).spec)
 	}
 }
 
-func ckTestCurveHolder(t testing.TB, spec curves.Spec) ckTestHolder {
+func testCurveHolder(t testing.TB, spec curves.Spec) testHolder {
 	t.Helper()
-	k := ckTestCurveKey(t, spec)
+	k := testCurveKey(t, spec)
 	der, err := encoding.MarshalSPKI(k.PublicKey())
 	require.NoError(t, err)
-	return ckTestHolder{der, k}
+	return testHolder{der, k}
 }
 
-// ckTestOtherHolderFor returns a private key of the right kind for alg
-// that is not ckTestHolderFor's.
-func ckTestOtherHolderFor(t testing.TB, alg string) any {
+// testOtherHolderFor returns a private key of the right kind for alg
+// that is not testHolderFor's.
+func testOtherHolderFor(t testing.TB, alg string) any {
 	t.Helper()
 	if alg == RSAESOAEPSHA256AES256KeyWrap {
 		// Same modulus size, different key: decryption fails in OAEP.
@@ -434,12 +434,12 @@ func ckTestOtherHolderFor(t testing.TB, alg string) any {
 		require.NoError(t, err)
 		return k
 	}
-	return ckTestCurveHolder(t, ckTestHolderSpec(alg)).holder
+	return testCurveHolder(t, testHolderSpec(alg)).holder
 }
 
-func ckTestHolderSpec(alg string) curves.Spec {
+func testHolderSpec(alg string) curves.Spec {
 	if alg == SM2EnvelopedKey {
 		return curves.SM2
 	}
-	return ckHPKESuites[alg].spec
+	return hpkeSuiteOf(alg).spec
 }

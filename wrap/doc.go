@@ -6,8 +6,7 @@
 // Three holders exist:
 //   - the master key (a CMK in a KeyStore): the master-key envelope v1 below,
 //     the private_key_cipher_text of every response;
-//   - a caller's own key: wrapped_private_key (RSA-OAEP + AES key wrap with
-//     padding, SM2 enveloped key, or HPKE);
+//   - a caller's own key: wrapped_private_key, a custom-key envelope;
 //   - an attested enclave: ciphertext_recipient, a CMS EnvelopedData.
 //
 // # Master-key envelope v1
@@ -25,16 +24,29 @@
 //
 // # Custom-key envelopes
 //
-// NewCustomKeyWrapper and NewCustomKeyUnwrapper: RSAES-OAEP-SHA-256 of a
-// fresh AES-256 key followed by RFC 5649 key wrap with padding (the key
-// import layout of AWS and Google Cloud KMS), the GB/T 35276 SM2 enveloped
-// key, and HPKE (RFC 9180) on P-256, P-384 and P-521. Only HPKE binds the
-// AAD. See the constants' documentation for the exact layouts.
+// NewCustomKeyWrapper and NewCustomKeyUnwrapper look the wrapping_algorithm
+// up in one table of [CustomKeyAlgorithm] entries. The built-in ones, each in
+// a file of its own with its layout and both directions, are
+// RSAES-OAEP-SHA-256 of a fresh AES-256 key followed by RFC 5649 key wrap
+// with padding (the key import layout of AWS and Google Cloud KMS), the
+// GB/T 35276 SM2 enveloped key, and HPKE (RFC 9180) on P-256, P-384 and
+// P-521; only HPKE binds the AAD. An embedder adds an algorithm with
+// [RegisterCustomKeyAlgorithm].
 //
 // # Attestation recipient
 //
 // NewRecipientWrapper seals for the RSA key of an attestation document that
-// an AttestationVerifier (NewNitroVerifier for AWS Nitro Enclaves) has
-// verified, as a CMS EnvelopedData laid out as AWS KMS's
+// an attest.Verifier has verified (package [github.com/ecdkp/ecdkp/wrap/attest]:
+// attest.NewNSMVerifier for AWS Nitro Enclaves, trusting attest.DefaultRoots
+// or roots a user gives), as a CMS EnvelopedData laid out as AWS KMS's
 // CiphertextForRecipient; NewRecipientUnwrapper is the enclave's side.
+//
+// # Errors and layout
+//
+// Every error of a Wrapper, Unwrapper or constructor wraps exactly one of
+// the classes in errors.go; ErrInvalidAttestation is attest.ErrInvalid. The
+// encodings wrap does not export live under wrap/internal: cms (the
+// EnvelopedData encoder, its strict BER parser and the AES-CBC content
+// cipher), kwp (RFC 5649) and errs (the error classes, so those packages
+// return them without importing wrap).
 package wrap

@@ -2,6 +2,7 @@ package wrap
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/hpke"
@@ -10,11 +11,28 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 )
 
-// HPKE_Px_SHAy_AES_256_GCM: RFC 9180 base mode, single shot; the envelope
-// is enc || ciphertext, info is HPKEInfo and the aad is the caller's.
+// The HPKE wrapping_algorithm values, each for a wrapping key on its NIST
+// curve and any data key spec: RFC 9180 base mode with DHKEM(P-x,
+// HKDF-SHA-y), HKDF-SHA-y and AES-256-GCM, info HPKEInfo, one Seal with the
+// caller's AAD; the envelope is enc (the uncompressed ephemeral point) ||
+// ciphertext || tag.
+const (
+	// HPKEP256SHA256AES256GCM is HPKE DHKEM(P-256, HKDF-SHA256),
+	// HKDF-SHA256, AES-256-GCM.
+	HPKEP256SHA256AES256GCM = "HPKE_P256_SHA256_AES_256_GCM"
+	// HPKEP384SHA384AES256GCM is HPKE DHKEM(P-384, HKDF-SHA384),
+	// HKDF-SHA384, AES-256-GCM.
+	HPKEP384SHA384AES256GCM = "HPKE_P384_SHA384_AES_256_GCM"
+	// HPKEP521SHA512AES256GCM is HPKE DHKEM(P-521, HKDF-SHA512),
+	// HKDF-SHA512, AES-256-GCM.
+	HPKEP521SHA512AES256GCM = "HPKE_P521_SHA512_AES_256_GCM"
+)
 
-// ckHPKESuite is one HPKE custom-key algorithm.
-type ckHPKESuite struct {
+// HPKEInfo is the HPKE info parameter of every HPKE custom-key envelope.
+const HPKEInfo = "ecdkp wrapped_private_key v1"
+
+// hpkeSuite is one HPKE custom-key algorithm.
+type hpkeSuite struct {
 	algorithm string
 	spec      curves.Spec
 	curve     ecdh.Curve
@@ -22,25 +40,45 @@ type ckHPKESuite struct {
 	encLen    int // Nenc: the uncompressed ephemeral point
 }
 
-var ckHPKESuites = map[string]*ckHPKESuite{
-	HPKEP256SHA256AES256GCM: {HPKEP256SHA256AES256GCM, curves.P256, ecdh.P256(), hpke.HKDFSHA256(), 65},
-	HPKEP384SHA384AES256GCM: {HPKEP384SHA384AES256GCM, curves.P384, ecdh.P384(), hpke.HKDFSHA384(), 97},
-	HPKEP521SHA512AES256GCM: {HPKEP521SHA512AES256GCM, curves.P521, ecdh.P521(), hpke.HKDFSHA512(), 133},
+// hpkeSuites are the HPKE custom-key algorithms, in the order they are
+// listed.
+var hpkeSuites = []*hpkeSuite{
+	{HPKEP256SHA256AES256GCM, curves.P256, ecdh.P256(), hpke.HKDFSHA256(), 65},
+	{HPKEP384SHA384AES256GCM, curves.P384, ecdh.P384(), hpke.HKDFSHA384(), 97},
+	{HPKEP521SHA512AES256GCM, curves.P521, ecdh.P521(), hpke.HKDFSHA512(), 133},
 }
 
-// ckHPKEInfo is HPKEInfo as bytes; hpke only reads it.
-var ckHPKEInfo = []byte(HPKEInfo)
+// hpkeAlgorithms are the suites' entries in the custom-key table: any data
+// key spec, a wrapping key on the suite's curve.
+func hpkeAlgorithms() []CustomKeyAlgorithm {
+	algs := make([]CustomKeyAlgorithm, len(hpkeSuites))
+	for i, s := range hpkeSuites {
+		algs[i] = CustomKeyAlgorithm{
+			Name:         s.algorithm,
+			NewWrapper:   func(spki []byte) (Wrapper, error) { return newHPKEWrapper(s, spki) },
+			NewUnwrapper: func(holder crypto.PrivateKey) (Unwrapper, error) { return newHPKEUnwrapper(s, holder) },
+		}
+	}
+	return algs
+}
 
-// ckHPKETagSize is the AES-256-GCM tag length.
-const ckHPKETagSize = 16
+// hpkeInfo is HPKEInfo as bytes; hpke only reads it.
+var hpkeInfo = []byte(HPKEInfo)
 
-// ckHPKEWrapper seals for one recipient public key.
-type ckHPKEWrapper struct {
-	s  *ckHPKESuite
+// hpkeTagSize is the AES-256-GCM tag length.
+const hpkeTagSize = 16
+
+// hpkeWrapper seals for one recipient public key.
+type hpkeWrapper struct {
+	s  *hpkeSuite
 	pk hpke.PublicKey
 }
 
-func ckNewHPKEWrapper(s *ckHPKESuite, k ckWrappingKey) (Wrapper, error) {
+func newHPKEWrapper(s *hpkeSuite, spki []byte) (Wrapper, error) {
+	k, err := parseWrappingKey(s.algorithm, spki)
+	if err != nil {
+		return nil, err
+	}
 	if k.ec == nil || k.ec.Curve().Spec() != s.spec {
 		return nil, fmt.Errorf("%w: %s needs an EC wrapping key on %s, got %s", ErrInvalidWrappingKey, s.algorithm, s.spec, k.describe())
 	}
@@ -52,16 +90,16 @@ func ckNewHPKEWrapper(s *ckHPKESuite, k ckWrappingKey) (Wrapper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidWrappingKey, s.algorithm, err)
 	}
-	return &ckHPKEWrapper{s: s, pk: pk}, nil
+	return &hpkeWrapper{s: s, pk: pk}, nil
 }
 
 // Wrap implements Wrapper; aad is the HPKE aad.
-func (w *ckHPKEWrapper) Wrap(_ context.Context, plaintext, aad []byte) ([]byte, error) {
-	enc, sender, err := hpke.NewSender(w.pk, w.s.kdf, hpke.AES256GCM(), ckHPKEInfo)
+func (w *hpkeWrapper) Wrap(_ context.Context, plaintext, aad []byte) ([]byte, error) {
+	enc, sender, err := hpke.NewSender(w.pk, w.s.kdf, hpke.AES256GCM(), hpkeInfo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: HPKE setup failed: %v", ErrInvalidWrappingKey, w.s.algorithm, err)
 	}
-	out := make([]byte, len(enc), len(enc)+len(plaintext)+ckHPKETagSize)
+	out := make([]byte, len(enc), len(enc)+len(plaintext)+hpkeTagSize)
 	copy(out, enc)
 	ct, err := sender.Seal(aad, plaintext)
 	if err != nil {
@@ -70,13 +108,13 @@ func (w *ckHPKEWrapper) Wrap(_ context.Context, plaintext, aad []byte) ([]byte, 
 	return append(out, ct...), nil
 }
 
-// ckHPKEUnwrapper opens envelopes with the recipient's private key.
-type ckHPKEUnwrapper struct {
-	s  *ckHPKESuite
+// hpkeUnwrapper opens envelopes with the recipient's private key.
+type hpkeUnwrapper struct {
+	s  *hpkeSuite
 	sk hpke.PrivateKey
 }
 
-func ckNewHPKEUnwrapper(s *ckHPKESuite, holder any) (Unwrapper, error) {
+func newHPKEUnwrapper(s *hpkeSuite, holder crypto.PrivateKey) (Unwrapper, error) {
 	var kx ecdh.KeyExchanger
 	switch k := holder.(type) {
 	case *curves.PrivateKey:
@@ -108,16 +146,16 @@ func ckNewHPKEUnwrapper(s *ckHPKESuite, holder any) (Unwrapper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidWrappingKey, s.algorithm, err)
 	}
-	return &ckHPKEUnwrapper{s: s, sk: sk}, nil
+	return &hpkeUnwrapper{s: s, sk: sk}, nil
 }
 
 // Unwrap implements Unwrapper; aad must be the one given to Wrap.
-func (u *ckHPKEUnwrapper) Unwrap(_ context.Context, envelope, aad []byte) ([]byte, error) {
-	if len(envelope) < u.s.encLen+ckHPKETagSize {
+func (u *hpkeUnwrapper) Unwrap(_ context.Context, envelope, aad []byte) ([]byte, error) {
+	if len(envelope) < u.s.encLen+hpkeTagSize {
 		return nil, fmt.Errorf("%w: %s envelope of %d bytes is shorter than enc (%d) and tag (%d)",
-			ErrMalformedEnvelope, u.s.algorithm, len(envelope), u.s.encLen, ckHPKETagSize)
+			ErrMalformedEnvelope, u.s.algorithm, len(envelope), u.s.encLen, hpkeTagSize)
 	}
-	r, err := hpke.NewRecipient(envelope[:u.s.encLen], u.sk, u.s.kdf, hpke.AES256GCM(), ckHPKEInfo)
+	r, err := hpke.NewRecipient(envelope[:u.s.encLen], u.sk, u.s.kdf, hpke.AES256GCM(), hpkeInfo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: encapsulated key is not a valid %s point", ErrDecrypt, u.s.algorithm, u.s.spec)
 	}

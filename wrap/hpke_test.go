@@ -17,12 +17,12 @@ func TestHPKECustomKeyAADBinding(t *testing.T) {
 	ctx := context.Background()
 	for _, alg := range []string{HPKEP256SHA256AES256GCM, HPKEP384SHA384AES256GCM, HPKEP521SHA512AES256GCM} {
 		t.Run(alg, func(t *testing.T) {
-			h := ckTestHolderFor(t, alg)
+			h := testHolderFor(t, alg)
 			w, err := NewCustomKeyWrapper(alg, h.spki)
 			require.NoError(t, err)
 			u, err := NewCustomKeyUnwrapper(alg, h.holder)
 			require.NoError(t, err)
-			pkcs8 := ckTestPKCS8(t, curves.P256)
+			pkcs8 := testPKCS8(t, curves.P256)
 			env, err := w.Wrap(ctx, pkcs8, []byte("aad-1"))
 			require.NoError(t, err)
 
@@ -43,16 +43,17 @@ func TestHPKECustomKeyAADBinding(t *testing.T) {
 // single-shot Seal and Open (which use an empty aad) and the key sizes.
 func TestHPKECustomKeyLayout(t *testing.T) {
 	ctx := context.Background()
-	for alg, s := range ckHPKESuites {
+	for _, s := range hpkeSuites {
+		alg := s.algorithm
 		t.Run(alg, func(t *testing.T) {
-			holder := ckTestCurveKey(t, s.spec)
+			holder := testCurveKey(t, s.spec)
 			spki, err := encoding.MarshalSPKI(holder.PublicKey())
 			require.NoError(t, err)
 			w, err := NewCustomKeyWrapper(alg, spki)
 			require.NoError(t, err)
 			u, err := NewCustomKeyUnwrapper(alg, holder)
 			require.NoError(t, err)
-			pkcs8 := ckTestPKCS8(t, curves.P384)
+			pkcs8 := testPKCS8(t, curves.P384)
 
 			env, err := w.Wrap(ctx, pkcs8, nil)
 			require.NoError(t, err)
@@ -89,12 +90,12 @@ func TestHPKECustomKeyLayout(t *testing.T) {
 // holder key.
 func TestHPKECustomKeyHolderTypes(t *testing.T) {
 	ctx := context.Background()
-	holder := ckTestCurveKey(t, curves.P256)
+	holder := testCurveKey(t, curves.P256)
 	spki, err := encoding.MarshalSPKI(holder.PublicKey())
 	require.NoError(t, err)
 	w, err := NewCustomKeyWrapper(HPKEP256SHA256AES256GCM, spki)
 	require.NoError(t, err)
-	pkcs8 := ckTestPKCS8(t, curves.Secp256k1)
+	pkcs8 := testPKCS8(t, curves.Secp256k1)
 	env, err := w.Wrap(ctx, pkcs8, []byte("a"))
 	require.NoError(t, err)
 
@@ -115,9 +116,20 @@ func TestHPKECustomKeyHolderTypes(t *testing.T) {
 }
 
 func TestHPKECustomKeyShortEnvelope(t *testing.T) {
-	u, err := NewCustomKeyUnwrapper(HPKEP521SHA512AES256GCM, ckTestCurveKey(t, curves.P521))
+	u, err := NewCustomKeyUnwrapper(HPKEP521SHA512AES256GCM, testCurveKey(t, curves.P521))
 	require.NoError(t, err)
 	_, err = u.Unwrap(context.Background(), make([]byte, 133+15), nil)
 	assert.ErrorIs(t, err, ErrMalformedEnvelope)
 	assert.ErrorContains(t, err, "shorter than enc (133) and tag (16)")
+}
+
+// hpkeSuiteOf returns the HPKE suite of a custom-key algorithm, nil for an
+// algorithm that is not HPKE.
+func hpkeSuiteOf(alg string) *hpkeSuite {
+	for _, s := range hpkeSuites {
+		if s.algorithm == alg {
+			return s
+		}
+	}
+	return nil
 }

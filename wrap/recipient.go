@@ -13,6 +13,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+
+	"github.com/ecdkp/ecdkp/internal/quote"
+	"github.com/ecdkp/ecdkp/wrap/attest"
+	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 )
 
 // KeyEncryptionRSAESOAEPSHA256 is the one key_encryption_algorithm a recipient
@@ -39,8 +43,8 @@ func RecipientKeyIdentifier(pub *rsa.PublicKey) []byte {
 	return sum[:]
 }
 
-// rcpWrapper seals PKCS#8 private keys for an attested enclave.
-type rcpWrapper struct {
+// recipientWrapper seals PKCS#8 private keys for an attested enclave.
+type recipientWrapper struct {
 	pub   *rsa.PublicKey
 	keyID []byte
 }
@@ -67,7 +71,7 @@ type rcpWrapper struct {
 // and IV; the key is wrapped with RSAES-OAEP (SHA-256, MGF1-SHA-256, empty
 // label) to the RSA key in the verified attestation's public_key (DER
 // SubjectPublicKeyInfo: the enclave's ephemeral key), which must be 2048 to
-// 4096 bits. Pass only an Attestation returned by an AttestationVerifier.
+// 4096 bits. Pass only a Document returned by an attest.Verifier.
 //
 // Errors wrap ErrUnsupportedAlgorithm (keyEncryptionAlgorithm other than
 // KeyEncryptionRSAESOAEPSHA256), ErrInvalidAttestation (no public_key) or
@@ -76,10 +80,10 @@ type rcpWrapper struct {
 // CMS EnvelopedData cannot bind additional authenticated data: Wrap ignores
 // its aad argument. The AAD stays bound by the master-key envelope
 // (private_key_cipher_text) returned beside it.
-func NewRecipientWrapper(att *Attestation, keyEncryptionAlgorithm string) (Wrapper, error) {
+func NewRecipientWrapper(att *attest.Document, keyEncryptionAlgorithm string) (Wrapper, error) {
 	if keyEncryptionAlgorithm != KeyEncryptionRSAESOAEPSHA256 {
 		return nil, fmt.Errorf("%w: key_encryption_algorithm %s; the only one supported is %s",
-			ErrUnsupportedAlgorithm, rcpQuote(keyEncryptionAlgorithm), KeyEncryptionRSAESOAEPSHA256)
+			ErrUnsupportedAlgorithm, quote.Quote(keyEncryptionAlgorithm, maxQuoted), KeyEncryptionRSAESOAEPSHA256)
 	}
 	if att == nil || len(att.PublicKey) == 0 {
 		return nil, fmt.Errorf("%w: the attestation document carries no public_key to encrypt to", ErrInvalidAttestation)
@@ -90,23 +94,23 @@ func NewRecipientWrapper(att *Attestation, keyEncryptionAlgorithm string) (Wrapp
 	}
 	pub, ok := key.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: attestation public_key is a %s key; %s needs RSA", ErrInvalidWrappingKey, rcpKeyType(key), KeyEncryptionRSAESOAEPSHA256)
+		return nil, fmt.Errorf("%w: attestation public_key is a %s key; %s needs RSA", ErrInvalidWrappingKey, keyTypeName(key), KeyEncryptionRSAESOAEPSHA256)
 	}
-	if err := rcpCheckRSA(pub.N.BitLen(), pub.E, pub.N.Bit(0) == 1); err != nil {
+	if err := checkRecipientRSA(pub.N.BitLen(), pub.E, pub.N.Bit(0) == 1); err != nil {
 		return nil, err
 	}
-	return &rcpWrapper{pub: pub, keyID: RecipientKeyIdentifier(pub)}, nil
+	return &recipientWrapper{pub: pub, keyID: RecipientKeyIdentifier(pub)}, nil
 }
 
 // Wrap implements Wrapper. aad is ignored: see NewRecipientWrapper.
-func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
-	var keys [cmsCEKSize + cmsIVSize]byte
+func (w *recipientWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
+	var keys [cms.CEKSize + cms.IVSize]byte
 	defer clear(keys[:])
 	if _, err := io.ReadFull(rand.Reader, keys[:]); err != nil {
 		return nil, fmt.Errorf("wrap: recipient content key: %w", err)
 	}
-	cek, iv := keys[:cmsCEKSize], keys[cmsCEKSize:]
-	content, err := cmsCBCSeal(cek, iv, plaintext)
+	cek, iv := keys[:cms.CEKSize], keys[cms.CEKSize:]
+	content, err := cms.SealCBC(cek, iv, plaintext)
 	if err != nil {
 		return nil, err
 	}
@@ -114,19 +118,19 @@ func (w *rcpWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: RSAES-OAEP to the attested key: %v", ErrInvalidWrappingKey, err)
 	}
-	e := cmsEnvelope{keyID: w.keyID, encryptedKey: encryptedKey, iv: iv, content: content}
-	return e.marshal()
+	e := cms.Envelope{KeyID: w.keyID, EncryptedKey: encryptedKey, IV: iv, Content: content}
+	return e.Marshal()
 }
 
-// rcpUnwrapper is the enclave side: it opens envelopes sealed to its key.
-type rcpUnwrapper struct {
+// recipientUnwrapper is the enclave side: it opens envelopes sealed to its key.
+type recipientUnwrapper struct {
 	priv  *rsa.PrivateKey
 	keyID []byte
 }
 
 // NewRecipientUnwrapper returns the reference Unwrapper for envelopes made by
 // NewRecipientWrapper, as an enclave holding priv would run it. It parses the
-// CMS strictly (see parseCMSEnvelope), requires the recipient's
+// CMS strictly (see cms.Parse), requires the recipient's
 // subjectKeyIdentifier to be RecipientKeyIdentifier(&priv.PublicKey), opens
 // the content-encryption key with RSAES-OAEP-SHA-256 and the content with
 // AES-256-CBC. Like the wrapper it ignores aad. Errors wrap
@@ -135,37 +139,37 @@ func NewRecipientUnwrapper(priv *rsa.PrivateKey) (Unwrapper, error) {
 	if priv == nil || priv.N == nil {
 		return nil, fmt.Errorf("%w: no RSA private key", ErrInvalidWrappingKey)
 	}
-	if err := rcpCheckRSA(priv.N.BitLen(), priv.E, priv.N.Bit(0) == 1); err != nil {
+	if err := checkRecipientRSA(priv.N.BitLen(), priv.E, priv.N.Bit(0) == 1); err != nil {
 		return nil, err
 	}
-	return &rcpUnwrapper{priv: priv, keyID: RecipientKeyIdentifier(&priv.PublicKey)}, nil
+	return &recipientUnwrapper{priv: priv, keyID: RecipientKeyIdentifier(&priv.PublicKey)}, nil
 }
 
 // Unwrap implements Unwrapper. aad is ignored: see NewRecipientWrapper.
-func (u *rcpUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
-	e, err := parseCMSEnvelope(envelope)
+func (u *recipientUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
+	e, err := cms.Parse(envelope)
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(e.keyID, u.keyID) {
+	if !bytes.Equal(e.KeyID, u.keyID) {
 		return nil, fmt.Errorf("%w: CMS envelope is for another recipient (subjectKeyIdentifier differs)", ErrDecrypt)
 	}
-	if len(e.encryptedKey) != u.priv.Size() {
-		return nil, cmsMalformed("encryptedKey is %d bytes, want %d for this RSA key", len(e.encryptedKey), u.priv.Size())
+	if len(e.EncryptedKey) != u.priv.Size() {
+		return nil, cms.Malformed("encryptedKey is %d bytes, want %d for this RSA key", len(e.EncryptedKey), u.priv.Size())
 	}
-	cek, err := rsa.DecryptOAEP(sha256.New(), nil, u.priv, e.encryptedKey, nil)
+	cek, err := rsa.DecryptOAEP(sha256.New(), nil, u.priv, e.EncryptedKey, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: CMS encryptedKey does not open with this RSA key", ErrDecrypt)
 	}
 	defer clear(cek)
-	if len(cek) != cmsCEKSize {
-		return nil, fmt.Errorf("%w: CMS content-encryption key is %d bytes, want %d", ErrDecrypt, len(cek), cmsCEKSize)
+	if len(cek) != cms.CEKSize {
+		return nil, fmt.Errorf("%w: CMS content-encryption key is %d bytes, want %d", ErrDecrypt, len(cek), cms.CEKSize)
 	}
-	return cmsCBCOpen(cek, e.iv, e.content)
+	return cms.OpenCBC(cek, e.IV, e.Content)
 }
 
-// rcpCheckRSA checks the modulus size and shape and the public exponent.
-func rcpCheckRSA(bits, e int, oddModulus bool) error {
+// checkRecipientRSA checks the modulus size and shape and the public exponent.
+func checkRecipientRSA(bits, e int, oddModulus bool) error {
 	if bits < RecipientMinRSABits || bits > RecipientMaxRSABits {
 		return fmt.Errorf("%w: RSA key of %d bits; %s needs %d to %d bits",
 			ErrInvalidWrappingKey, bits, KeyEncryptionRSAESOAEPSHA256, RecipientMinRSABits, RecipientMaxRSABits)
@@ -176,8 +180,8 @@ func rcpCheckRSA(bits, e int, oddModulus bool) error {
 	return nil
 }
 
-// rcpKeyType names a parsed public key's type for error messages.
-func rcpKeyType(key any) string {
+// keyTypeName names a parsed public key's type for error messages.
+func keyTypeName(key any) string {
 	switch key.(type) {
 	case *ecdsa.PublicKey:
 		return "ECDSA"
@@ -187,13 +191,4 @@ func rcpKeyType(key any) string {
 		return "X25519"
 	}
 	return fmt.Sprintf("%T", key)
-}
-
-// rcpQuote quotes a caller's string for an error message, cut to 64 bytes.
-func rcpQuote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q...", s[:max])
-	}
-	return fmt.Sprintf("%q", s)
 }

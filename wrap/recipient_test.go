@@ -19,30 +19,19 @@ import (
 	"time"
 
 	"github.com/ecdkp/ecdkp/curves"
-	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/internal/nitrotest"
+	"github.com/ecdkp/ecdkp/wrap/attest"
+	"github.com/ecdkp/ecdkp/wrap/internal/cms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// rcpTestPKCS8 returns a fresh data key pair's PKCS#8 for spec.
-func rcpTestPKCS8(t testing.TB, spec curves.Spec) []byte {
-	t.Helper()
-	c, err := curves.Lookup(spec)
-	require.NoError(t, err)
-	k, err := c.GenerateKey()
-	require.NoError(t, err)
-	der, err := encoding.MarshalPKCS8(k)
-	require.NoError(t, err)
-	return der
-}
-
-// rcpTestWrapper returns a recipient wrapper and unwrapper for a fresh RSA
+// testRecipient returns a recipient wrapper and unwrapper for a fresh RSA
 // key of bits.
-func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
+func testRecipient(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey) {
 	t.Helper()
 	priv, spki := nitrotest.RSA(t, bits)
-	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
 	require.NoError(t, err)
 	u, err := NewRecipientUnwrapper(priv)
 	require.NoError(t, err)
@@ -50,12 +39,12 @@ func rcpTestWrapper(t testing.TB, bits int) (Wrapper, Unwrapper, *rsa.PrivateKey
 }
 
 func TestRecipientRoundTripEverySpec(t *testing.T) {
-	w, u, _ := rcpTestWrapper(t, 2048)
+	w, u, _ := testRecipient(t, 2048)
 	ctx := context.Background()
 	n := 0
 	for _, spec := range curves.Specs() {
 		t.Run(string(spec), func(t *testing.T) {
-			pkcs8 := rcpTestPKCS8(t, spec)
+			pkcs8 := testPKCS8(t, spec)
 			env, err := w.Wrap(ctx, pkcs8, []byte("aad"))
 			require.NoError(t, err)
 			assert.Equal(t, []byte{0x30, 0x80, 0x06, 0x09}, env[:4], "BER ContentInfo as KMS writes it")
@@ -79,17 +68,17 @@ func TestRecipientRoundTripEverySpec(t *testing.T) {
 func TestRecipientRoundTripSizes(t *testing.T) {
 	ctx := context.Background()
 	for _, bits := range []int{2048, 3072, 4096} {
-		w, u, priv := rcpTestWrapper(t, bits)
+		w, u, priv := testRecipient(t, bits)
 		for _, size := range []int{0, 1, 15, 16, 17, 138, 241, 1000} {
 			pt := make([]byte, size)
 			_, _ = rand.Read(pt)
 			env, err := w.Wrap(ctx, pt, nil)
 			require.NoError(t, err)
-			e, err := parseCMSEnvelope(env)
+			e, err := cms.Parse(env)
 			require.NoError(t, err)
-			assert.Len(t, e.encryptedKey, priv.Size())
-			assert.Equal(t, RecipientKeyIdentifier(&priv.PublicKey), e.keyID)
-			assert.Len(t, e.content, (size/16+1)*16)
+			assert.Len(t, e.EncryptedKey, priv.Size())
+			assert.Equal(t, RecipientKeyIdentifier(&priv.PublicKey), e.KeyID)
+			assert.Len(t, e.Content, (size/16+1)*16)
 			got, err := u.Unwrap(ctx, env, nil)
 			require.NoError(t, err)
 			assert.Equal(t, pt, got, "%d-bit key, %d bytes", bits, size)
@@ -135,30 +124,30 @@ func TestNewRecipientWrapperRejects(t *testing.T) {
 
 	tests := []struct {
 		name string
-		att  *Attestation
+		att  *attest.Document
 		alg  string
 		is   error
 		want string
 	}{
-		{"unknown algorithm", &Attestation{PublicKey: good}, "RSAES_OAEP_SHA_1", ErrUnsupportedAlgorithm, `key_encryption_algorithm "RSAES_OAEP_SHA_1"`},
-		{"empty algorithm", &Attestation{PublicKey: good}, "", ErrUnsupportedAlgorithm, "the only one supported is RSAES_OAEP_SHA_256"},
-		{"lower-case algorithm", &Attestation{PublicKey: good}, "rsaes_oaep_sha_256", ErrUnsupportedAlgorithm, "key_encryption_algorithm"},
+		{"unknown algorithm", &attest.Document{PublicKey: good}, "RSAES_OAEP_SHA_1", ErrUnsupportedAlgorithm, `key_encryption_algorithm "RSAES_OAEP_SHA_1"`},
+		{"empty algorithm", &attest.Document{PublicKey: good}, "", ErrUnsupportedAlgorithm, "the only one supported is RSAES_OAEP_SHA_256"},
+		{"lower-case algorithm", &attest.Document{PublicKey: good}, "rsaes_oaep_sha_256", ErrUnsupportedAlgorithm, "key_encryption_algorithm"},
 		{"no attestation", nil, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
-		{"no public_key", &Attestation{}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
-		{"garbage public_key", &Attestation{PublicKey: []byte("not DER")}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"no public_key", &attest.Document{}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidAttestation, "no public_key"},
+		{"garbage public_key", &attest.Document{PublicKey: []byte("not DER")}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"not a DER SubjectPublicKeyInfo"},
-		{"ECDSA public_key", &Attestation{PublicKey: ecSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a ECDSA key"},
-		{"Ed25519 public_key", &Attestation{PublicKey: edSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a Ed25519 key"},
-		{"RSA 1024", &Attestation{PublicKey: rsa1024}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "RSA key of 1024 bits"},
-		{"RSA 2047", &Attestation{PublicKey: synthetic(odd(2047), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"ECDSA public_key", &attest.Document{PublicKey: ecSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a ECDSA key"},
+		{"Ed25519 public_key", &attest.Document{PublicKey: edSPKI}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "is a Ed25519 key"},
+		{"RSA 1024", &attest.Document{PublicKey: rsa1024}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey, "RSA key of 1024 bits"},
+		{"RSA 2047", &attest.Document{PublicKey: synthetic(odd(2047), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"RSA key of 2047 bits; RSAES_OAEP_SHA_256 needs 2048 to 4096 bits"},
-		{"RSA 4097", &Attestation{PublicKey: synthetic(odd(4097), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"RSA 4097", &attest.Document{PublicKey: synthetic(odd(4097), 65537)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"RSA key of 4097 bits"},
-		{"even modulus", &Attestation{PublicKey: synthetic(new(big.Int).Add(odd(2048), big.NewInt(1)), 65537)}, KeyEncryptionRSAESOAEPSHA256,
+		{"even modulus", &attest.Document{PublicKey: synthetic(new(big.Int).Add(odd(2048), big.NewInt(1)), 65537)}, KeyEncryptionRSAESOAEPSHA256,
 			ErrInvalidWrappingKey, "even modulus"},
-		{"even exponent", &Attestation{PublicKey: synthetic(odd(2048), 65536)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"even exponent", &attest.Document{PublicKey: synthetic(odd(2048), 65536)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"invalid public exponent"},
-		{"exponent 1", &Attestation{PublicKey: synthetic(odd(2048), 1)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
+		{"exponent 1", &attest.Document{PublicKey: synthetic(odd(2048), 1)}, KeyEncryptionRSAESOAEPSHA256, ErrInvalidWrappingKey,
 			"invalid public exponent"},
 	}
 	for _, tc := range tests {
@@ -183,19 +172,19 @@ func TestNewRecipientUnwrapperRejects(t *testing.T) {
 
 func TestRecipientUnwrapRejects(t *testing.T) {
 	ctx := context.Background()
-	w, u, _ := rcpTestWrapper(t, 2048)
-	_, other, _ := rcpTestWrapper(t, 2048)
-	pkcs8 := rcpTestPKCS8(t, curves.P256)
+	w, u, _ := testRecipient(t, 2048)
+	_, other, _ := testRecipient(t, 2048)
+	pkcs8 := testPKCS8(t, curves.P256)
 	env, err := w.Wrap(ctx, pkcs8, nil)
 	require.NoError(t, err)
-	e, err := parseCMSEnvelope(env)
+	e, err := cms.Parse(env)
 	require.NoError(t, err)
-	reencode := func(mutate func(e *cmsEnvelope)) []byte {
+	reencode := func(mutate func(e *cms.Envelope)) []byte {
 		c := *e
-		c.encryptedKey = append([]byte{}, e.encryptedKey...)
-		c.content = append([]byte{}, e.content...)
+		c.EncryptedKey = append([]byte{}, e.EncryptedKey...)
+		c.Content = append([]byte{}, e.Content...)
 		mutate(&c)
-		b, err := c.marshal()
+		b, err := c.Marshal()
 		require.NoError(t, err)
 		return b
 	}
@@ -208,13 +197,13 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 		want string
 	}{
 		{"another recipient", env, other, ErrDecrypt, "for another recipient"},
-		{"tampered encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey[7] ^= 1 }), u, ErrDecrypt, "does not open with this RSA key"},
-		{"short encryptedKey", reencode(func(e *cmsEnvelope) { e.encryptedKey = e.encryptedKey[1:] }), u, ErrMalformedEnvelope,
+		{"tampered encryptedKey", reencode(func(e *cms.Envelope) { e.EncryptedKey[7] ^= 1 }), u, ErrDecrypt, "does not open with this RSA key"},
+		{"short encryptedKey", reencode(func(e *cms.Envelope) { e.EncryptedKey = e.EncryptedKey[1:] }), u, ErrMalformedEnvelope,
 			"encryptedKey is 255 bytes, want 256"},
-		{"bad padding", reencode(func(e *cmsEnvelope) { e.content[len(e.content)-17] ^= 0x80 }), u, ErrDecrypt, "bad padding"},
-		{"content not whole blocks", reencode(func(e *cmsEnvelope) { e.content = e.content[:len(e.content)-1] }), u, ErrMalformedEnvelope,
+		{"bad padding", reencode(func(e *cms.Envelope) { e.Content[len(e.Content)-17] ^= 0x80 }), u, ErrDecrypt, "bad padding"},
+		{"content not whole blocks", reencode(func(e *cms.Envelope) { e.Content = e.Content[:len(e.Content)-1] }), u, ErrMalformedEnvelope,
 			"not a positive multiple of 16"},
-		{"empty content", reencode(func(e *cmsEnvelope) { e.content = nil }), u, ErrMalformedEnvelope, "not a positive multiple of 16"},
+		{"empty content", reencode(func(e *cms.Envelope) { e.Content = nil }), u, ErrMalformedEnvelope, "not a positive multiple of 16"},
 		{"garbage", []byte("garbage"), u, ErrMalformedEnvelope, "CMS EnvelopedData"},
 	}
 	for _, tc := range tests {
@@ -239,13 +228,13 @@ func TestRecipientUnwrapRejects(t *testing.T) {
 		bad := append([]byte{}, env...)
 		bad[i] ^= 0x10
 		if _, err := u.Unwrap(ctx, bad, nil); err != nil {
-			assert.True(t, cmsIsOneOf(err, ErrMalformedEnvelope, ErrDecrypt), "byte %d: %v", i, err)
+			assert.True(t, isOneOf(err, ErrMalformedEnvelope, ErrDecrypt), "byte %d: %v", i, err)
 		}
 	}
 }
 
-// rcpTestOpenSSL returns the openssl binary, skipping when it is absent.
-func rcpTestOpenSSL(t *testing.T) string {
+// testOpenSSL returns the openssl binary, skipping when it is absent.
+func testOpenSSL(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("openssl")
 	if err != nil {
@@ -254,9 +243,9 @@ func rcpTestOpenSSL(t *testing.T) string {
 	return path
 }
 
-// rcpTestRecipientFiles writes the enclave key as PKCS#8 PEM and a
+// testRecipientFiles writes the enclave key as PKCS#8 PEM and a
 // self-signed certificate whose SubjectKeyIdentifier is the envelope's rid.
-func rcpTestRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyPath, certPath string) {
+func testRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyPath, certPath string) {
 	t.Helper()
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
 	require.NoError(t, err)
@@ -280,14 +269,14 @@ func rcpTestRecipientFiles(t *testing.T, dir string, priv *rsa.PrivateKey) (keyP
 // alone (OpenSSL tries it on every recipient) and with -recip matching the
 // subjectKeyIdentifier.
 func TestRecipientOpenSSLDecrypts(t *testing.T) {
-	openssl := rcpTestOpenSSL(t)
+	openssl := testOpenSSL(t)
 	ctx := context.Background()
-	w, _, priv := rcpTestWrapper(t, 2048)
+	w, _, priv := testRecipient(t, 2048)
 	dir := t.TempDir()
-	keyPath, certPath := rcpTestRecipientFiles(t, dir, priv)
+	keyPath, certPath := testRecipientFiles(t, dir, priv)
 	n := 0
 	for _, spec := range curves.Specs() {
-		pkcs8 := rcpTestPKCS8(t, spec)
+		pkcs8 := testPKCS8(t, spec)
 		env, err := w.Wrap(ctx, pkcs8, nil)
 		require.NoError(t, err)
 		ctPath := filepath.Join(dir, string(spec)+".der")
@@ -295,7 +284,7 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 		for _, extra := range [][]string{nil, {"-recip", certPath}} {
 			args := append([]string{"cms", "-decrypt", "-inform", "DER", "-in", ctPath, "-inkey", keyPath, "-binary"}, extra...)
 			out, err := exec.Command(openssl, args...).Output()
-			require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+			require.NoError(t, err, "openssl %v: %s", args, testStderr(err))
 			assert.Equal(t, pkcs8, out, "%s %v", spec, extra)
 			n++
 		}
@@ -304,7 +293,7 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 
 	// The structure OpenSSL prints names what AWS KMS uses.
 	out, err := exec.Command(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", filepath.Join(dir, "SM2.der")).Output()
-	require.NoError(t, err, rcpTestStderr(err))
+	require.NoError(t, err, testStderr(err))
 	for _, want := range []string{"pkcs7-envelopedData", "version: 2", "d.subjectKeyIdentifier", "rsaesOaep", "sha256", "mgf1",
 		"aes-256-cbc", "pkcs7-data", "originatorInfo: <ABSENT>", "unprotectedAttrs:\n      <ABSENT>"} {
 		assert.Contains(t, string(out), want)
@@ -314,12 +303,12 @@ func TestRecipientOpenSSLDecrypts(t *testing.T) {
 // TestRecipientOpensOpenSSLEnvelopes opens envelopes OpenSSL makes to the
 // same recipient, in DER and in streamed (indefinite-length) BER.
 func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
-	openssl := rcpTestOpenSSL(t)
+	openssl := testOpenSSL(t)
 	ctx := context.Background()
-	_, u, priv := rcpTestWrapper(t, 3072)
+	_, u, priv := testRecipient(t, 3072)
 	dir := t.TempDir()
-	_, certPath := rcpTestRecipientFiles(t, dir, priv)
-	pkcs8 := rcpTestPKCS8(t, curves.P384)
+	_, certPath := testRecipientFiles(t, dir, priv)
+	pkcs8 := testPKCS8(t, curves.P384)
 	ptPath := filepath.Join(dir, "pt.der")
 	require.NoError(t, os.WriteFile(ptPath, pkcs8, 0o600))
 	for _, stream := range []bool{false, true} {
@@ -329,7 +318,7 @@ func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
 			args = append(args, "-stream")
 		}
 		env, err := exec.Command(openssl, args...).Output()
-		require.NoError(t, err, "openssl %v: %s", args, rcpTestStderr(err))
+		require.NoError(t, err, "openssl %v: %s", args, testStderr(err))
 		if stream {
 			assert.Equal(t, []byte{0x30, 0x80}, env[:2], "indefinite length")
 		}
@@ -339,7 +328,7 @@ func TestRecipientOpensOpenSSLEnvelopes(t *testing.T) {
 	}
 }
 
-func rcpTestStderr(err error) string {
+func testStderr(err error) string {
 	if ee, ok := err.(*exec.ExitError); ok {
 		return string(ee.Stderr)
 	}
@@ -348,9 +337,9 @@ func rcpTestStderr(err error) string {
 
 func BenchmarkRecipientWrapP256(b *testing.B) {
 	_, spki := nitrotest.RSA(b, 2048)
-	w, err := NewRecipientWrapper(&Attestation{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
+	w, err := NewRecipientWrapper(&attest.Document{PublicKey: spki}, KeyEncryptionRSAESOAEPSHA256)
 	require.NoError(b, err)
-	pkcs8 := rcpTestPKCS8(b, curves.P256)
+	pkcs8 := testPKCS8(b, curves.P256)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -361,6 +350,6 @@ func BenchmarkRecipientWrapP256(b *testing.B) {
 }
 
 var (
-	_ Wrapper   = (*rcpWrapper)(nil)
-	_ Unwrapper = (*rcpUnwrapper)(nil)
+	_ Wrapper   = (*recipientWrapper)(nil)
+	_ Unwrapper = (*recipientUnwrapper)(nil)
 )

@@ -8,41 +8,63 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"fmt"
+
+	"github.com/ecdkp/ecdkp/wrap/internal/kwp"
 )
 
-// RSAES_OAEP_SHA_256_AES_256_KEY_WRAP: RSAES-OAEP(SHA-256, MGF1-SHA-256,
-// empty label) of a fresh AES-256 key || KWP of the plaintext under it.
+// RSAESOAEPSHA256AES256KeyWrap is the wrapping_algorithm
+// RSAES_OAEP_SHA_256_AES_256_KEY_WRAP, for an RSA wrapping key of 2048 to
+// 4096 bits and any data key spec: a fresh AES-256 key encrypted with
+// RSAES-OAEP (SHA-256, MGF1-SHA-256, empty label), modulus-size bytes,
+// followed by the PKCS#8 wrapped under that key with AES key wrap with
+// padding (RFC 5649). This is PKCS#11 CKM_RSA_AES_KEY_WRAP, the layout of
+// key import in AWS KMS (RSA_AES_KEY_WRAP_SHA_256) and Google Cloud KMS
+// (RSA_OAEP_*_SHA256_AES_256); OpenSSL opens it with pkeyutl (OAEP) and enc
+// -id-aes256-wrap-pad.
+const RSAESOAEPSHA256AES256KeyWrap = "RSAES_OAEP_SHA_256_AES_256_KEY_WRAP"
+
+// rsaAESKeyWrapAlgorithm is the algorithm's entry in the custom-key table:
+// any data key spec, an RSA wrapping key of 2048 to 4096 bits.
+var rsaAESKeyWrapAlgorithm = CustomKeyAlgorithm{
+	Name:         RSAESOAEPSHA256AES256KeyWrap,
+	NewWrapper:   newRSAAESKeyWrapper,
+	NewUnwrapper: newRSAAESKeyUnwrapper,
+}
 
 // Limits on the caller's RSA key.
 const (
-	ckRSAMinBits = 2048
-	ckRSAMaxBits = 4096
-	ckAES256Key  = 32
+	rsaMinBits    = 2048
+	rsaMaxBits    = 4096
+	aes256KeySize = 32
 )
 
-// ckRSAOAEPOptions are the OAEP parameters of the algorithm.
-var ckRSAOAEPOptions = &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256}
+// rsaOAEPOptions are the OAEP parameters of the algorithm.
+var rsaOAEPOptions = &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256}
 
-// ckRSAWrapper implements RSAES_OAEP_SHA_256_AES_256_KEY_WRAP.
-type ckRSAWrapper struct {
+// rsaAESKeyWrapper implements RSAES_OAEP_SHA_256_AES_256_KEY_WRAP.
+type rsaAESKeyWrapper struct {
 	pub *rsa.PublicKey
 }
 
-func ckNewRSAWrapper(k ckWrappingKey) (Wrapper, error) {
+func newRSAAESKeyWrapper(spki []byte) (Wrapper, error) {
+	k, err := parseWrappingKey(RSAESOAEPSHA256AES256KeyWrap, spki)
+	if err != nil {
+		return nil, err
+	}
 	if k.rsa == nil {
 		return nil, fmt.Errorf("%w: %s needs an RSA wrapping key, got %s", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap, k.describe())
 	}
-	if err := ckCheckRSAPublicKey(k.rsa); err != nil {
+	if err := checkRSAWrappingKey(k.rsa); err != nil {
 		return nil, err
 	}
-	return &ckRSAWrapper{pub: k.rsa}, nil
+	return &rsaAESKeyWrapper{pub: k.rsa}, nil
 }
 
-// ckCheckRSAPublicKey checks the size and shape of a caller's RSA key.
-func ckCheckRSAPublicKey(pub *rsa.PublicKey) error {
+// checkRSAWrappingKey checks the size and shape of a caller's RSA key.
+func checkRSAWrappingKey(pub *rsa.PublicKey) error {
 	bits := pub.N.BitLen()
-	if bits < ckRSAMinBits || bits > ckRSAMaxBits {
-		return fmt.Errorf("%w: %s: RSA key of %d bits; %d to %d bits are accepted", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap, bits, ckRSAMinBits, ckRSAMaxBits)
+	if bits < rsaMinBits || bits > rsaMaxBits {
+		return fmt.Errorf("%w: %s: RSA key of %d bits; %d to %d bits are accepted", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap, bits, rsaMinBits, rsaMaxBits)
 	}
 	if pub.N.Bit(0) == 0 {
 		return fmt.Errorf("%w: %s: RSA modulus is even", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap)
@@ -54,8 +76,8 @@ func ckCheckRSAPublicKey(pub *rsa.PublicKey) error {
 }
 
 // Wrap implements Wrapper. aad is ignored: the layout cannot carry it.
-func (w *ckRSAWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
-	var key [ckAES256Key]byte
+func (w *rsaAESKeyWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, error) {
+	var key [aes256KeySize]byte
 	defer clear(key[:])
 	_, _ = rand.Read(key[:]) // never fails (crypto/rand)
 	block, err := aes.NewCipher(key[:])
@@ -68,16 +90,16 @@ func (w *ckRSAWrapper) Wrap(_ context.Context, plaintext, _ []byte) ([]byte, err
 	}
 	out := make([]byte, len(encKey), len(encKey)+8+(len(plaintext)+7)&^7)
 	copy(out, encKey)
-	return kwpAppendWrap(out, block, plaintext)
+	return kwp.AppendWrap(out, block, plaintext)
 }
 
-// ckRSAUnwrapper opens RSAES_OAEP_SHA_256_AES_256_KEY_WRAP envelopes.
-type ckRSAUnwrapper struct {
+// rsaAESKeyUnwrapper opens RSAES_OAEP_SHA_256_AES_256_KEY_WRAP envelopes.
+type rsaAESKeyUnwrapper struct {
 	d    crypto.Decrypter
 	size int // modulus size in bytes
 }
 
-func ckNewRSAUnwrapper(holder crypto.PrivateKey) (Unwrapper, error) {
+func newRSAAESKeyUnwrapper(holder crypto.PrivateKey) (Unwrapper, error) {
 	d, ok := holder.(crypto.Decrypter)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s needs an RSA private key (crypto.Decrypter), got %T", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap, holder)
@@ -86,45 +108,45 @@ func ckNewRSAUnwrapper(holder crypto.PrivateKey) (Unwrapper, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s needs an RSA private key, got one with a %T", ErrInvalidWrappingKey, RSAESOAEPSHA256AES256KeyWrap, d.Public())
 	}
-	if err := ckCheckRSAPublicKey(pub); err != nil {
+	if err := checkRSAWrappingKey(pub); err != nil {
 		return nil, err
 	}
-	return &ckRSAUnwrapper{d: d, size: pub.Size()}, nil
+	return &rsaAESKeyUnwrapper{d: d, size: pub.Size()}, nil
 }
 
 // Unwrap implements Unwrapper. aad is ignored, as in Wrap.
-func (u *ckRSAUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
-	if len(envelope) < u.size+kwpMinCiphertext || (len(envelope)-u.size)%8 != 0 {
+func (u *rsaAESKeyUnwrapper) Unwrap(_ context.Context, envelope, _ []byte) ([]byte, error) {
+	if len(envelope) < u.size+kwp.MinCiphertext || (len(envelope)-u.size)%8 != 0 {
 		return nil, fmt.Errorf("%w: %s envelope of %d bytes: needs %d bytes of RSA-OAEP then a key wrap of a multiple of 8, at least %d, bytes",
-			ErrMalformedEnvelope, RSAESOAEPSHA256AES256KeyWrap, len(envelope), u.size, kwpMinCiphertext)
+			ErrMalformedEnvelope, RSAESOAEPSHA256AES256KeyWrap, len(envelope), u.size, kwp.MinCiphertext)
 	}
-	key, err := ckRSAOAEPDecrypt(u.d, envelope[:u.size], nil)
+	key, err := rsaOAEPDecrypt(u.d, envelope[:u.size], nil)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(key)
-	if len(key) != ckAES256Key {
+	if len(key) != aes256KeySize {
 		return nil, fmt.Errorf("%w: %s: RSA-OAEP part does not hold an AES-256 key", ErrDecrypt, RSAESOAEPSHA256AES256KeyWrap)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDecrypt, RSAESOAEPSHA256AES256KeyWrap, err)
 	}
-	pt, err := kwpUnwrap(block, envelope[u.size:])
+	pt, err := kwp.Unwrap(block, envelope[u.size:])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: AES key wrap integrity check failed", ErrDecrypt, RSAESOAEPSHA256AES256KeyWrap)
 	}
 	return pt, nil
 }
 
-// ckRSAOAEPDecrypt is the OAEP half of Unwrap: RSAES-OAEP-DECRYPT with
+// rsaOAEPDecrypt is the OAEP half of Unwrap: RSAES-OAEP-DECRYPT with
 // SHA-256 and MGF1-SHA-256 under label (empty for the algorithm; the
 // Wycheproof vectors also use others). Every failure is the same ErrDecrypt,
 // as OAEP requires against Manger's attack.
-func ckRSAOAEPDecrypt(d crypto.Decrypter, ciphertext, label []byte) ([]byte, error) {
-	opts := ckRSAOAEPOptions
+func rsaOAEPDecrypt(d crypto.Decrypter, ciphertext, label []byte) ([]byte, error) {
+	opts := rsaOAEPOptions
 	if len(label) > 0 {
-		o := *ckRSAOAEPOptions
+		o := *rsaOAEPOptions
 		o.Label = label
 		opts = &o
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/internal/wycheproof"
+	"github.com/ecdkp/ecdkp/wrap/internal/kwp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func TestRSAOAEPWycheproof(t *testing.T) {
 				require.True(t, ok, "group key is %T", k)
 				require.Equal(t, g.KeySize, priv.N.BitLen())
 				for _, tc := range g.Tests {
-					pt, err := ckRSAOAEPDecrypt(priv, tc.CT, tc.Label)
+					pt, err := rsaOAEPDecrypt(priv, tc.CT, tc.Label)
 					switch tc.Result {
 					case "valid":
 						valid++
@@ -62,9 +63,9 @@ func TestRSAOAEPWycheproof(t *testing.T) {
 // the layout (OAEP of the modulus size, then KWP) is pinned independently
 // of Unwrap.
 func TestRSAAESKWLayout(t *testing.T) {
-	priv := ckTestRSAKey(t)
-	pkcs8 := ckTestPKCS8(t, curves.P256)
-	w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, ckTestRSASPKI(t, &priv.PublicKey))
+	priv := testRSAKey(t)
+	pkcs8 := testPKCS8(t, curves.P256)
+	w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, testRSASPKI(t, &priv.PublicKey))
 	require.NoError(t, err)
 	env, err := w.Wrap(context.Background(), pkcs8, []byte("aad is ignored"))
 	require.NoError(t, err)
@@ -76,7 +77,7 @@ func TestRSAAESKWLayout(t *testing.T) {
 	require.Len(t, aesKey, 32)
 	block, err := aes.NewCipher(aesKey)
 	require.NoError(t, err)
-	pt, err := kwpUnwrap(block, env[k:])
+	pt, err := kwp.Unwrap(block, env[k:])
 	require.NoError(t, err)
 	assert.Equal(t, pkcs8, pt)
 
@@ -94,38 +95,38 @@ func TestRSAAESKWOpenSSL(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not found in PATH; skipping the OpenSSL interop test of RSAES_OAEP_SHA_256_AES_256_KEY_WRAP")
 	}
-	priv := ckTestRSAKey(t)
+	priv := testRSAKey(t)
 	dir := t.TempDir()
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	require.NoError(t, err)
 	keyPath := filepath.Join(dir, "k.pem")
 	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
 
-	w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, ckTestRSASPKI(t, &priv.PublicKey))
+	w, err := NewCustomKeyWrapper(RSAESOAEPSHA256AES256KeyWrap, testRSASPKI(t, &priv.PublicKey))
 	require.NoError(t, err)
 	for _, spec := range curves.Specs() {
 		t.Run(string(spec), func(t *testing.T) {
-			pkcs8 := ckTestPKCS8(t, spec)
+			pkcs8 := testPKCS8(t, spec)
 			env, err := w.Wrap(context.Background(), pkcs8, nil)
 			require.NoError(t, err)
 			k := priv.Size()
 			oaepPath := filepath.Join(dir, string(spec)+".oaep")
-			kwpPath := filepath.Join(dir, string(spec)+".kwp")
+			keyWrapPath := filepath.Join(dir, string(spec)+".kwp")
 			require.NoError(t, os.WriteFile(oaepPath, env[:k], 0o600))
-			require.NoError(t, os.WriteFile(kwpPath, env[k:], 0o600))
+			require.NoError(t, os.WriteFile(keyWrapPath, env[k:], 0o600))
 
-			aesKey := ckTestRun(t, "openssl", "pkeyutl", "-decrypt", "-inkey", keyPath, "-in", oaepPath,
+			aesKey := testRun(t, "openssl", "pkeyutl", "-decrypt", "-inkey", keyPath, "-in", oaepPath,
 				"-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256")
 			require.Len(t, aesKey, 32, "openssl pkeyutl recovers the AES-256 key")
-			pt := ckTestRun(t, "openssl", "enc", "-d", "-id-aes256-wrap-pad",
-				"-K", hex.EncodeToString(aesKey), "-iv", "A65959A6", "-in", kwpPath)
+			pt := testRun(t, "openssl", "enc", "-d", "-id-aes256-wrap-pad",
+				"-K", hex.EncodeToString(aesKey), "-iv", "A65959A6", "-in", keyWrapPath)
 			assert.Equal(t, pkcs8, pt, "openssl enc -id-aes256-wrap-pad recovers the PKCS#8")
 		})
 	}
 }
 
-// ckTestRun runs a command and returns its stdout, failing with its stderr.
-func ckTestRun(t *testing.T, name string, args ...string) []byte {
+// testRun runs a command and returns its stdout, failing with its stderr.
+func testRun(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	var stderr []byte

@@ -16,13 +16,13 @@ import (
 	cryptobyteasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// ckTestSM2Parts are the four fields of an SM2EnvelopedKey, each a whole
+// testSM2Parts are the four fields of an SM2EnvelopedKey, each a whole
 // DER element.
-type ckTestSM2Parts struct {
+type testSM2Parts struct {
 	algID, cipher, pub, encPriv []byte
 }
 
-func ckTestSM2Split(t *testing.T, env []byte) ckTestSM2Parts {
+func testSM2Split(t *testing.T, env []byte) testSM2Parts {
 	t.Helper()
 	in := cryptobyte.String(env)
 	var body, a, c, p, e cryptobyte.String
@@ -32,10 +32,10 @@ func ckTestSM2Split(t *testing.T, env []byte) ckTestSM2Parts {
 	require.True(t, body.ReadASN1Element(&p, cryptobyteasn1.BIT_STRING))
 	require.True(t, body.ReadASN1Element(&e, cryptobyteasn1.BIT_STRING))
 	require.True(t, body.Empty())
-	return ckTestSM2Parts{a, c, p, e}
+	return testSM2Parts{a, c, p, e}
 }
 
-func (p ckTestSM2Parts) join(t *testing.T) []byte {
+func (p testSM2Parts) join(t *testing.T) []byte {
 	t.Helper()
 	var b cryptobyte.Builder
 	b.AddASN1(cryptobyteasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -49,7 +49,7 @@ func (p ckTestSM2Parts) join(t *testing.T) []byte {
 	return der
 }
 
-func ckTestDER(t *testing.T, v any) []byte {
+func testDER(t *testing.T, v any) []byte {
 	t.Helper()
 	der, err := asn1.Marshal(v)
 	require.NoError(t, err)
@@ -61,12 +61,12 @@ func ckTestDER(t *testing.T, v any) []byte {
 // sm2.MarshalEnvelopedPrivateKey's opens with our Unwrap.
 func TestSM2EnvelopeGmsmInterop(t *testing.T) {
 	ctx := context.Background()
-	holder := ckTestCurveKey(t, curves.SM2)
+	holder := testCurveKey(t, curves.SM2)
 	spki, err := encoding.MarshalSPKI(holder.PublicKey())
 	require.NoError(t, err)
 	holderSM2, err := sm2.NewPrivateKey(holder.Bytes())
 	require.NoError(t, err)
-	data := ckTestCurveKey(t, curves.SM2)
+	data := testCurveKey(t, curves.SM2)
 	pkcs8, err := encoding.MarshalPKCS8(data)
 	require.NoError(t, err)
 
@@ -78,12 +78,12 @@ func TestSM2EnvelopeGmsmInterop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, data.Bytes(), got.D.FillBytes(make([]byte, 32)))
 
-	parts := ckTestSM2Split(t, env)
-	assert.Equal(t, ckTestDER(t, struct {
+	parts := testSM2Split(t, env)
+	assert.Equal(t, testDER(t, struct {
 		OID  asn1.ObjectIdentifier
 		Null asn1.RawValue
-	}{ckOIDSM4ECB, asn1.NullRawValue}), parts.algID, "sm4-ecb with NULL parameters")
-	assert.Equal(t, ckTestDER(t, asn1.BitString{Bytes: data.PublicKey().Bytes(), BitLength: 8 * 65}), parts.pub,
+	}{oidSM4ECB, asn1.NullRawValue}), parts.algID, "sm4-ecb with NULL parameters")
+	assert.Equal(t, testDER(t, asn1.BitString{Bytes: data.PublicKey().Bytes(), BitLength: 8 * 65}), parts.pub,
 		"the data key's public point")
 
 	dataSM2, err := sm2.NewPrivateKey(data.Bytes())
@@ -101,37 +101,37 @@ func TestSM2EnvelopeGmsmInterop(t *testing.T) {
 
 func TestSM2EnvelopeRejectsShapes(t *testing.T) {
 	ctx := context.Background()
-	h := ckTestHolderFor(t, SM2EnvelopedKey)
+	h := testHolderFor(t, SM2EnvelopedKey)
 	w, err := NewCustomKeyWrapper(SM2EnvelopedKey, h.spki)
 	require.NoError(t, err)
 	u, err := NewCustomKeyUnwrapper(SM2EnvelopedKey, h.holder)
 	require.NoError(t, err)
-	env, err := w.Wrap(ctx, ckTestPKCS8(t, curves.SM2), nil)
+	env, err := w.Wrap(ctx, testPKCS8(t, curves.SM2), nil)
 	require.NoError(t, err)
-	good := ckTestSM2Split(t, env)
+	good := testSM2Split(t, env)
 	encPriv := func(n int) []byte {
-		return ckTestDER(t, asn1.BitString{Bytes: make([]byte, n), BitLength: 8 * n})
+		return testDER(t, asn1.BitString{Bytes: make([]byte, n), BitLength: 8 * n})
 	}
-	aesAlgID := ckTestDER(t, struct{ OID asn1.ObjectIdentifier }{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 41}})
-	sm4NoParams := ckTestDER(t, struct{ OID asn1.ObjectIdentifier }{ckOIDSM4})
-	sm4OctetParams := ckTestDER(t, struct {
+	aesAlgID := testDER(t, struct{ OID asn1.ObjectIdentifier }{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 41}})
+	sm4NoParams := testDER(t, struct{ OID asn1.ObjectIdentifier }{oidSM4})
+	sm4OctetParams := testDER(t, struct {
 		OID asn1.ObjectIdentifier
 		P   []byte
-	}{ckOIDSM4ECB, nil})
-	compressed := ckTestCompressPoint(good.pub)
+	}{oidSM4ECB, nil})
+	compressed := testCompressPoint(good.pub)
 
 	tests := []struct {
 		name  string
-		parts func(p *ckTestSM2Parts)
+		parts func(p *testSM2Parts)
 		class error
 		msg   string
 	}{
-		{"AES instead of SM4", func(p *ckTestSM2Parts) { p.algID = aesAlgID }, ErrMalformedEnvelope, "is not SM4"},
-		{"OCTET STRING parameters", func(p *ckTestSM2Parts) { p.algID = sm4OctetParams }, ErrMalformedEnvelope, "absent or NULL"},
-		{"private key of 31 bytes (not whole SM4 blocks)", func(p *ckTestSM2Parts) { p.encPriv = encPriv(31) }, ErrMalformedEnvelope, "must be 32 bytes"},
-		{"private key of 48 bytes", func(p *ckTestSM2Parts) { p.encPriv = encPriv(48) }, ErrMalformedEnvelope, "must be 32 bytes"},
-		{"compressed public point", func(p *ckTestSM2Parts) { p.pub = compressed }, ErrMalformedEnvelope, "65-byte uncompressed point"},
-		{"SM4 without parameters still opens", func(p *ckTestSM2Parts) { p.algID = sm4NoParams }, nil, ""},
+		{"AES instead of SM4", func(p *testSM2Parts) { p.algID = aesAlgID }, ErrMalformedEnvelope, "is not SM4"},
+		{"OCTET STRING parameters", func(p *testSM2Parts) { p.algID = sm4OctetParams }, ErrMalformedEnvelope, "absent or NULL"},
+		{"private key of 31 bytes (not whole SM4 blocks)", func(p *testSM2Parts) { p.encPriv = encPriv(31) }, ErrMalformedEnvelope, "must be 32 bytes"},
+		{"private key of 48 bytes", func(p *testSM2Parts) { p.encPriv = encPriv(48) }, ErrMalformedEnvelope, "must be 32 bytes"},
+		{"compressed public point", func(p *testSM2Parts) { p.pub = compressed }, ErrMalformedEnvelope, "65-byte uncompressed point"},
+		{"SM4 without parameters still opens", func(p *testSM2Parts) { p.algID = sm4NoParams }, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,9 +154,9 @@ func TestSM2EnvelopeRejectsShapes(t *testing.T) {
 	assert.Nil(t, pt)
 }
 
-// ckTestCompressPoint turns the BIT STRING of an uncompressed point into that of the
+// testCompressPoint turns the BIT STRING of an uncompressed point into that of the
 // compressed point.
-func ckTestCompressPoint(pubBitString []byte) []byte {
+func testCompressPoint(pubBitString []byte) []byte {
 	var bs asn1.BitString
 	if _, err := asn1.Unmarshal(pubBitString, &bs); err != nil || len(bs.Bytes) != 65 {
 		return nil
@@ -167,13 +167,13 @@ func ckTestCompressPoint(pubBitString []byte) []byte {
 }
 
 func TestSM2EnvelopeWrapRejectsPlaintext(t *testing.T) {
-	h := ckTestHolderFor(t, SM2EnvelopedKey)
+	h := testHolderFor(t, SM2EnvelopedKey)
 	w, err := NewCustomKeyWrapper(SM2EnvelopedKey, h.spki)
 	require.NoError(t, err)
 	_, err = w.Wrap(context.Background(), []byte("not a PKCS#8"), nil)
 	assert.ErrorIs(t, err, ErrMalformedEnvelope)
 	assert.ErrorContains(t, err, "not a PKCS#8")
-	_, err = w.Wrap(context.Background(), ckTestPKCS8(t, curves.P256), nil)
+	_, err = w.Wrap(context.Background(), testPKCS8(t, curves.P256), nil)
 	assert.ErrorIs(t, err, ErrUnsupportedAlgorithm)
 	assert.ErrorContains(t, err, `not "ECC_NIST_P256"`)
 }

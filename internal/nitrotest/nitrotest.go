@@ -1,7 +1,7 @@
 // Package nitrotest builds a Nitro-like PKI (ECDSA P-384 root,
 // intermediate, leaf) and signs attestation documents with go-cose, as the
-// Nitro Security Module does, for tests of the attestation recipient in
-// wrap, provider and conformance.
+// Nitro Security Module does, for tests of the attestation verifier
+// (wrap/attest) and of the attestation recipient in wrap and provider.
 package nitrotest
 
 import (

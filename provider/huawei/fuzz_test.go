@@ -23,6 +23,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 // fzSeeds are the request bodies the handler's fuzz target starts from.
@@ -92,7 +93,7 @@ func fzNewHandler(tb testing.TB) *fzHandler {
 		tb.Fatal(err)
 	}
 	pki := nitrotest.NewPKI(tb)
-	v, err := wrap.NewNitroVerifier(pki.Roots(), wrap.WithNitroClock(func() time.Time { return nitrotest.Now }))
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
 	if err != nil {
 		tb.Fatal(err)
 	}

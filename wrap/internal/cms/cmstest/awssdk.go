@@ -1,17 +1,38 @@
-package wrap
+// Package cmstest holds what tests of CMS envelopes share: the
+// CiphertextForRecipient AWS KMS returned in aws-nitro-enclaves-sdk-c's
+// tests, and a model of that SDK's parser, so wrap's tests can check that
+// enclave code written for KMS opens what wrap sends. Only tests import it.
+package cmstest
 
 import (
-	"context"
-	"crypto/rsa"
-	"crypto/sha256"
+	_ "embed"
 	"encoding/asn1"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
-
-	"github.com/ecdkp/ecdkp/curves"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
+
+//go:embed testdata/kms_ciphertext_for_recipient.hex
+var kmsSampleHex string
+
+// KMSSample returns the CiphertextForRecipient that AWS KMS returned in
+// aws-nitro-enclaves-sdk-c's tests (testdata/kms_ciphertext_for_recipient.hex,
+// whose header says where it comes from): 493 bytes of BER.
+func KMSSample(tb testing.TB) []byte {
+	tb.Helper()
+	var sb strings.Builder
+	for _, l := range strings.Split(kmsSampleHex, "\n") {
+		if !strings.HasPrefix(l, "#") {
+			sb.WriteString(strings.TrimSpace(l))
+		}
+	}
+	der, err := hex.DecodeString(sb.String())
+	if err != nil {
+		tb.Fatalf("cmstest: KMS sample: %v", err)
+	}
+	return der
+}
 
 // A model of aws_cms_parse_enveloped_data in aws-nitro-enclaves-sdk-c
 // (source/cms.c), the parser enclave code written for KMS runs on
@@ -25,9 +46,18 @@ import (
 //
 // The SDK walks the envelope with those calls in a fixed order, so its
 // verdict depends on where lengths are definite. This model follows that
-// order step by step; the test checks it against the SDK's own test vector.
+// order step by step; this package's test checks it against the SDK's own
+// test vector. Its object identifiers are its own, as the SDK's are.
 
-var errAWSSDK = errors.New("aws_cms_parse_enveloped_data fails")
+// ErrAWSSDK is the model's one failure: the SDK's parser returns an error.
+var ErrAWSSDK = errors.New("cmstest: aws_cms_parse_enveloped_data fails")
+
+// Object identifiers the SDK's parser compares.
+var (
+	oidEnvelopedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 3}
+	oidData          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidAES256CBC     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+)
 
 // awsCBS is a byte cursor with CBS semantics.
 type awsCBS []byte
@@ -105,75 +135,76 @@ func awsOIDIs(der awsCBS, oid asn1.ObjectIdentifier) bool {
 	return err == nil && string(want[2:]) == string(der)
 }
 
-// awsSDKParseEnvelopedData returns what the SDK extracts: the encrypted key,
-// the IV and the content ciphertext.
-func awsSDKParseEnvelopedData(in []byte) (encryptedKey, iv, ciphertext []byte, err error) {
+// ParseLikeAWSSDK parses in as aws_cms_parse_enveloped_data does and
+// returns what the SDK extracts: the encrypted key, the IV and the content
+// ciphertext. It fails with ErrAWSSDK where the SDK fails.
+func ParseLikeAWSSDK(in []byte) (encryptedKey, iv, ciphertext []byte, err error) {
 	cms := awsCBS(in)
 	// ContentInfo SEQUENCE (out = NULL) and the envelopedData OID.
 	if _, tag, _, ok := cms.getAnyBERElement(); !ok || tag != 0x30 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
-	if oid, ok := cms.getASN1(0x06); !ok || !awsOIDIs(oid, cmsOIDEnvelopedData) {
-		return nil, nil, nil, errAWSSDK
+	if oid, ok := cms.getASN1(0x06); !ok || !awsOIDIs(oid, oidEnvelopedData) {
+		return nil, nil, nil, ErrAWSSDK
 	}
 	// [0], EnvelopedData SEQUENCE (both out = NULL), version INTEGER == 2.
 	if _, _, _, ok := cms.getAnyBERElement(); !ok {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if _, tag, _, ok := cms.getAnyBERElement(); !ok || tag != 0x30 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if v, ok := cms.getASN1(0x02); !ok || len(v) < 1 || v[0] != 2 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	// recipientInfos SET as a whole element, then inside it one
 	// KeyTransRecipientInfo: version 2, any rid, any algorithm, encryptedKey.
 	envelopedData, tag, _, ok := cms.getAnyBERElement()
 	if !ok || tag != 0x31 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if envelopedData.peekTag(0x30) { // optional originatorInfo SEQUENCE
 		envelopedData.getASN1(0x30)
 	}
 	recipientInfos, ok := envelopedData.getASN1(0x31)
 	if !ok {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	ri, ok := recipientInfos.getASN1(0x30)
 	if !ok {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if v, ok := ri.getASN1(0x02); !ok || len(v) != 1 || v[0] != 2 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if _, _, ok := ri.getAnyASN1(); !ok { // rid
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if _, ok := ri.getASN1(0x30); !ok { // keyEncryptionAlgorithm, not inspected
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	if encryptedKey, ok = ri.getASN1(0x04); !ok {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	// EncryptedContentInfo SEQUENCE (out = NULL) and the data OID.
 	if _, tag, _, ok := cms.getAnyBERElement(); !ok || tag != 0x30 {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
-	if oid, ok := cms.getASN1(0x06); !ok || !awsOIDIs(oid, cmsOIDData) {
-		return nil, nil, nil, errAWSSDK
+	if oid, ok := cms.getASN1(0x06); !ok || !awsOIDIs(oid, oidData) {
+		return nil, nil, nil, ErrAWSSDK
 	}
 	// contentEncryptionAlgorithm as a whole element: aes-256-cbc and the IV.
 	alg, tag, hdrLen, ok := cms.getAnyBERElement()
 	if !ok || tag != 0x30 || len(alg) < hdrLen {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
 	alg = alg[hdrLen:]
 	oid, ok := alg.getASN1(0x06)
 	if !ok {
-		return nil, nil, nil, errAWSSDK
+		return nil, nil, nil, ErrAWSSDK
 	}
-	if iv, ok = alg.getASN1(0x04); !ok || !awsOIDIs(oid, cmsOIDAES256CBC) {
-		return nil, nil, nil, errAWSSDK
+	if iv, ok = alg.getASN1(0x04); !ok || !awsOIDIs(oid, oidAES256CBC) {
+		return nil, nil, nil, ErrAWSSDK
 	}
 	// encryptedContent: primitive [0] pieces, or an indefinite constructed
 	// [0] of OCTET STRING chunks.
@@ -187,7 +218,7 @@ func awsSDKParseEnvelopedData(in []byte) (encryptedKey, iv, ciphertext []byte, e
 		}
 	} else {
 		if _, _, _, ok := cms.getAnyBERElement(); !ok {
-			return nil, nil, nil, errAWSSDK
+			return nil, nil, nil, ErrAWSSDK
 		}
 		for {
 			chunk, tag, _, ok := cms.getAnyBERElement()
@@ -196,59 +227,10 @@ func awsSDKParseEnvelopedData(in []byte) (encryptedKey, iv, ciphertext []byte, e
 			}
 			part, ok := chunk.getASN1(0x04)
 			if !ok {
-				return nil, nil, nil, errAWSSDK
+				return nil, nil, nil, ErrAWSSDK
 			}
 			ciphertext = append(ciphertext, part...)
 		}
 	}
 	return []byte(encryptedKey), []byte(iv), ciphertext, nil
-}
-
-// awsSDKDecrypt opens an envelope as the SDK's kms.c does after parsing:
-// RSA-OAEP-SHA-256 on the key, then AES-256-CBC with PKCS#7 padding.
-func awsSDKDecrypt(priv *rsa.PrivateKey, envelope []byte) ([]byte, error) {
-	ek, iv, ct, err := awsSDKParseEnvelopedData(envelope)
-	if err != nil {
-		return nil, err
-	}
-	cek, err := rsa.DecryptOAEP(sha256.New(), nil, priv, ek, nil)
-	if err != nil {
-		return nil, err
-	}
-	return cmsCBCOpen(cek, iv, ct)
-}
-
-func TestAWSSDKModelReadsKMSSample(t *testing.T) {
-	ek, iv, ct, err := awsSDKParseEnvelopedData(cmsTestKMSSample(t))
-	require.NoError(t, err)
-	// The expectations of tests/cms_test.c in aws-nitro-enclaves-sdk-c.
-	assert.Equal(t, cmsTestHex(t, "688c6d5f7f31b0fecedf09f2e7c99ac9"), iv)
-	assert.Equal(t, cmsTestHex(t, "70e5caaffd49ad24efe15bf903be9d19895b777d269b57b025f6f67e7ef93f94464515f2ebe034ea0b7621a1ff19292e"), ct)
-	assert.Len(t, ek, 256)
-	assert.Equal(t, cmsTestHex(t, "a0614593a030ee33"), ek[:8])
-	assert.Equal(t, cmsTestHex(t, "b90ab0dd"), ek[252:])
-}
-
-// TestAWSSDKModelOpensOurEnvelopes: enclave code on the AWS SDK opens what
-// we send, for every key spec; the same envelope in DER, which the SDK's
-// parser cannot walk, is refused: that is why we send BER.
-func TestAWSSDKModelOpensOurEnvelopes(t *testing.T) {
-	w, _, priv := rcpTestWrapper(t, 2048)
-	ctx := context.Background()
-	n := 0
-	for _, spec := range curves.Specs() {
-		pkcs8 := rcpTestPKCS8(t, spec)
-		env, err := w.Wrap(ctx, pkcs8, nil)
-		require.NoError(t, err)
-		got, err := awsSDKDecrypt(priv, env)
-		require.NoError(t, err, spec)
-		assert.Equal(t, pkcs8, got, spec)
-
-		der, err := cmsBERToDER(env)
-		require.NoError(t, err)
-		_, _, _, err = awsSDKParseEnvelopedData(der)
-		assert.ErrorIs(t, err, errAWSSDK, "a DER envelope does not parse in the AWS SDK")
-		n++
-	}
-	assert.Equal(t, len(curves.Specs()), n)
 }

@@ -1,10 +1,12 @@
-package wrap
+package cms
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
 	"fmt"
+
+	"github.com/ecdkp/ecdkp/wrap/internal/errs"
 )
 
 // The content cipher of the CMS envelope: AES-CBC with PKCS#7 padding
@@ -12,14 +14,16 @@ import (
 // what protects the plaintext is that only the enclave holds the RSA key that
 // opens the content-encryption key.
 const (
-	cmsCEKSize = 32 // AES-256
-	cmsIVSize  = aes.BlockSize
+	// CEKSize is the content-encryption key size (AES-256).
+	CEKSize = 32
+	// IVSize is the CBC IV size, one AES block.
+	IVSize = aes.BlockSize
 )
 
-// cmsCBCSeal pads plaintext to a whole number of blocks (PKCS#7: n bytes of
+// SealCBC pads plaintext to a whole number of blocks (PKCS#7: n bytes of
 // value n, 1 <= n <= 16) and encrypts it with AES-CBC under key and iv. The
 // padded copy is encrypted in place, so no plaintext copy is left behind.
-func cmsCBCSeal(key, iv, plaintext []byte) ([]byte, error) {
+func SealCBC(key, iv, plaintext []byte) ([]byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, fmt.Errorf("wrap: CMS content cipher: %w", err)
@@ -38,36 +42,36 @@ func cmsCBCSeal(key, iv, plaintext []byte) ([]byte, error) {
 	return out, nil
 }
 
-// cmsCBCOpen decrypts AES-CBC ciphertext and removes its PKCS#7 padding,
+// OpenCBC decrypts AES-CBC ciphertext and removes its PKCS#7 padding,
 // checking the padding in constant time. A ciphertext that is empty or not a
-// whole number of blocks is ErrMalformedEnvelope; a wrong key or tampered
-// bytes (bad padding) is ErrDecrypt.
-func cmsCBCOpen(key, iv, ciphertext []byte) ([]byte, error) {
+// whole number of blocks is wrap.ErrMalformedEnvelope; a wrong key or tampered
+// bytes (bad padding) is wrap.ErrDecrypt.
+func OpenCBC(key, iv, ciphertext []byte) ([]byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("%w: CMS content key: %v", ErrDecrypt, err)
+		return nil, fmt.Errorf("%w: CMS content key: %v", errs.Decrypt, err)
 	}
 	if len(iv) != aes.BlockSize {
-		return nil, cmsMalformed("IV is %d bytes, want %d", len(iv), aes.BlockSize)
+		return nil, Malformed("IV is %d bytes, want %d", len(iv), aes.BlockSize)
 	}
 	if len(ciphertext) == 0 || len(ciphertext)%aes.BlockSize != 0 {
-		return nil, cmsMalformed("encrypted content is %d bytes, not a positive multiple of %d", len(ciphertext), aes.BlockSize)
+		return nil, Malformed("encrypted content is %d bytes, not a positive multiple of %d", len(ciphertext), aes.BlockSize)
 	}
 	out := make([]byte, len(ciphertext))
 	cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, ciphertext)
-	n, ok := cmsPKCS7Unpad(out)
+	n, ok := pkcs7Unpad(out)
 	if !ok {
 		clear(out)
-		return nil, fmt.Errorf("%w: CMS encrypted content has bad padding (wrong key or tampered content)", ErrDecrypt)
+		return nil, fmt.Errorf("%w: CMS encrypted content has bad padding (wrong key or tampered content)", errs.Decrypt)
 	}
 	clear(out[n:])
 	return out[:n], nil
 }
 
-// cmsPKCS7Unpad returns the unpadded length of b (a non-empty whole number of
+// pkcs7Unpad returns the unpadded length of b (a non-empty whole number of
 // blocks) and whether its padding is valid, in time independent of the
 // padding's value.
-func cmsPKCS7Unpad(b []byte) (int, bool) {
+func pkcs7Unpad(b []byte) (int, bool) {
 	last := b[len(b)-1]
 	padLen := int(last)
 	good := subtle.ConstantTimeLessOrEq(1, padLen) & subtle.ConstantTimeLessOrEq(padLen, aes.BlockSize)

@@ -1,4 +1,8 @@
-package wrap
+// Package kwp is AES key wrap with padding (KWP), RFC 5649, on top of the
+// RFC 3394 wrapping process. It is the second half of wrap's
+// RSAES_OAEP_SHA_256_AES_256_KEY_WRAP (PKCS#11 CKM_RSA_AES_KEY_WRAP, OpenSSL
+// id-aes256-wrap-pad). Its errors wrap wrap's classes (wrap/internal/errs).
+package kwp
 
 import (
 	"crypto/cipher"
@@ -7,33 +11,31 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/ecdkp/ecdkp/wrap/internal/errs"
 )
 
-// AES key wrap with padding (KWP), RFC 5649, on top of the RFC 3394 wrapping
-// process. It is the second half of RSAES_OAEP_SHA_256_AES_256_KEY_WRAP
-// (PKCS#11 CKM_RSA_AES_KEY_WRAP, OpenSSL id-aes256-wrap-pad).
-
-// kwpAIVPrefix is the constant high half of the RFC 5649 alternative
+// aivPrefix is the constant high half of the RFC 5649 alternative
 // initial value; the low half is the plaintext length in bytes (MLI).
-const kwpAIVPrefix = 0xA65959A6
+const aivPrefix = 0xA65959A6
 
-// kwpMinCiphertext is the shortest KWP ciphertext: one padded block plus
+// MinCiphertext is the shortest KWP ciphertext: one padded block plus
 // the integrity block.
-const kwpMinCiphertext = 16
+const MinCiphertext = 16
 
-// kwpAppendWrap wraps plaintext (1 to 2^32-1 bytes) under the AES cipher b
+// AppendWrap wraps plaintext (1 to 2^32-1 bytes) under the AES cipher b
 // and appends the ciphertext, 8 bytes longer than the plaintext rounded up
 // to a multiple of 8, to dst.
-func kwpAppendWrap(dst []byte, b cipher.Block, plaintext []byte) ([]byte, error) {
+func AppendWrap(dst []byte, b cipher.Block, plaintext []byte) ([]byte, error) {
 	m := len(plaintext)
 	if m == 0 || uint64(m) > math.MaxUint32 {
-		return nil, fmt.Errorf("%w: key wrap with padding takes 1 to 2^32-1 bytes, got %d", ErrMalformedEnvelope, m)
+		return nil, fmt.Errorf("%w: key wrap with padding takes 1 to 2^32-1 bytes, got %d", errs.MalformedEnvelope, m)
 	}
 	padded := (m + 7) &^ 7
 	start := len(dst)
 	dst = slices.Grow(dst, 8+padded)[:start+8+padded]
 	out := dst[start:]
-	binary.BigEndian.PutUint32(out[0:4], kwpAIVPrefix)
+	binary.BigEndian.PutUint32(out[0:4], aivPrefix)
 	binary.BigEndian.PutUint32(out[4:8], uint32(m))
 	copy(out[8:], plaintext)
 	clear(out[8+m:]) // zero padding
@@ -44,13 +46,13 @@ func kwpAppendWrap(dst []byte, b cipher.Block, plaintext []byte) ([]byte, error)
 		b.Encrypt(out, out)
 		return dst, nil
 	}
-	kwpWrapBlocks(b, out)
+	wrapBlocks(b, out)
 	return dst, nil
 }
 
-// kwpWrapBlocks runs the RFC 3394 wrapping process (section 2.2.1, index
+// wrapBlocks runs the RFC 3394 wrapping process (section 2.2.1, index
 // based) in place on buf = A || R[1] || ... || R[n], n >= 2.
-func kwpWrapBlocks(b cipher.Block, buf []byte) {
+func wrapBlocks(b cipher.Block, buf []byte) {
 	n := len(buf)/8 - 1
 	var blk [16]byte
 	copy(blk[:8], buf[:8]) // A
@@ -68,49 +70,49 @@ func kwpWrapBlocks(b cipher.Block, buf []byte) {
 	clear(blk[:])
 }
 
-// kwpUnwrap reverses kwpWrap. Every failure, whether of length, integrity
-// check value or padding, is the same ErrDecrypt, and the ICV, length and
+// Unwrap reverses AppendWrap. Every failure, whether of length, integrity
+// check value or padding, is the same errs.Decrypt, and the ICV, length and
 // padding checks run in constant time so the three cannot be told apart.
-func kwpUnwrap(b cipher.Block, ciphertext []byte) ([]byte, error) {
+func Unwrap(b cipher.Block, ciphertext []byte) ([]byte, error) {
 	c := len(ciphertext)
-	if c < kwpMinCiphertext || c%8 != 0 {
-		return nil, fmt.Errorf("%w: key wrap ciphertext must be a multiple of 8 bytes and at least %d, got %d", ErrDecrypt, kwpMinCiphertext, c)
+	if c < MinCiphertext || c%8 != 0 {
+		return nil, fmt.Errorf("%w: key wrap ciphertext must be a multiple of 8 bytes and at least %d, got %d", errs.Decrypt, MinCiphertext, c)
 	}
 	buf := make([]byte, c)
-	if c == kwpMinCiphertext {
+	if c == MinCiphertext {
 		b.Decrypt(buf, ciphertext)
 	} else {
 		copy(buf, ciphertext)
-		kwpUnwrapBlocks(b, buf)
+		unwrapBlocks(b, buf)
 	}
 
 	// Integrity checks (RFC 5649 section 3): the AIV prefix, then
 	// 8*(n-1) < MLI <= 8*n, then zero padding bytes.
 	padded := c - 8
-	ok := subtle.ConstantTimeEq(int32(binary.BigEndian.Uint32(buf[0:4])^kwpAIVPrefix), 0)
+	ok := subtle.ConstantTimeEq(int32(binary.BigEndian.Uint32(buf[0:4])^aivPrefix), 0)
 	mli := int64(binary.BigEndian.Uint32(buf[4:8]))
-	ok &= kwpCTLessOrEq(int64(padded-8)+1, mli) // MLI > 8*(n-1)
-	ok &= kwpCTLessOrEq(mli, int64(padded))     // MLI <= 8*n
+	ok &= ctLessOrEq(int64(padded-8)+1, mli) // MLI > 8*(n-1)
+	ok &= ctLessOrEq(mli, int64(padded))     // MLI <= 8*n
 	// Padding: every byte at index >= MLI among the last 8 must be zero.
 	// The loop runs over the whole last block whatever MLI is.
 	var pad byte
 	for k := padded - 8; k < padded; k++ {
-		inPad := byte(kwpCTLessOrEq(mli, int64(k))) // 1 when k >= MLI
+		inPad := byte(ctLessOrEq(mli, int64(k))) // 1 when k >= MLI
 		pad |= buf[8+k] & -inPad
 	}
 	ok &= subtle.ConstantTimeByteEq(pad, 0)
 	if ok != 1 {
 		clear(buf)
-		return nil, fmt.Errorf("%w: key wrap integrity check failed", ErrDecrypt)
+		return nil, fmt.Errorf("%w: key wrap integrity check failed", errs.Decrypt)
 	}
 	out := buf[8 : 8+int(mli)]
 	clear(buf[8+int(mli):])
 	return out, nil
 }
 
-// kwpUnwrapBlocks runs the RFC 3394 unwrapping process (section 2.2.2,
+// unwrapBlocks runs the RFC 3394 unwrapping process (section 2.2.2,
 // index based) in place on buf = C[0] || ... || C[n], n >= 2.
-func kwpUnwrapBlocks(b cipher.Block, buf []byte) {
+func unwrapBlocks(b cipher.Block, buf []byte) {
 	n := len(buf)/8 - 1
 	var blk [16]byte
 	copy(blk[:8], buf[:8]) // A
@@ -128,8 +130,8 @@ func kwpUnwrapBlocks(b cipher.Block, buf []byte) {
 	clear(blk[:])
 }
 
-// kwpCTLessOrEq returns 1 when x <= y and 0 otherwise, in constant time, for
+// ctLessOrEq returns 1 when x <= y and 0 otherwise, in constant time, for
 // 0 <= x, y < 2^62.
-func kwpCTLessOrEq(x, y int64) int {
+func ctLessOrEq(x, y int64) int {
 	return int(uint64(x-y-1) >> 63)
 }

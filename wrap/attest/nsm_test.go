@@ -1,10 +1,8 @@
-package wrap
+package attest
 
 import (
 	"crypto/elliptic"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"fmt"
 	"testing"
 	"time"
@@ -16,14 +14,14 @@ import (
 	"github.com/veraison/go-cose"
 )
 
-func TestNitroVerifyAcceptsGoodDocument(t *testing.T) {
+func TestNSMVerifyAcceptsGoodDocument(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
 	fields := p.Fields(spki)
 	for _, tagged := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tagged=%v", tagged), func(t *testing.T) {
 			doc := nitrotest.Sign(t, nitrotest.Payload(t, fields), cose.AlgorithmES384, p.LeafKey, tagged)
-			att, err := nitroVerifier(t, p).Verify(doc)
+			att, err := testVerifier(t, p).Verify(doc)
 			require.NoError(t, err)
 			assert.Equal(t, "i-0123456789abcdef0-enc0123456789abcdef", att.ModuleID)
 			assert.Equal(t, nitrotest.Now.Add(-time.Second), att.Timestamp)
@@ -38,7 +36,7 @@ func TestNitroVerifyAcceptsGoodDocument(t *testing.T) {
 	}
 }
 
-func TestNitroVerifyOptionalFields(t *testing.T) {
+func TestNSMVerifyOptionalFields(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
 	tests := []struct {
@@ -54,7 +52,7 @@ func TestNitroVerifyOptionalFields(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := p.Fields(spki)
 			f["user_data"], f["nonce"] = tc.userData, tc.nonce
-			att, err := nitroVerifier(t, p).Verify(p.Doc(t, f))
+			att, err := testVerifier(t, p).Verify(p.Doc(t, f))
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantUD, att.UserData)
 			assert.Equal(t, tc.wantN, att.Nonce)
@@ -62,9 +60,9 @@ func TestNitroVerifyOptionalFields(t *testing.T) {
 	}
 }
 
-// nitroAppendField adds a key/value to an encoded definite-length CBOR map of
+// appendField adds a key/value to an encoded definite-length CBOR map of
 // fewer than 23 pairs, producing duplicates or odd values cbor.Marshal will not.
-func nitroAppendField(t *testing.T, payload []byte, key string, value any) []byte {
+func appendField(t *testing.T, payload []byte, key string, value any) []byte {
 	t.Helper()
 	require.True(t, payload[0] >= 0xa0 && payload[0] < 0xb7, "small definite map")
 	out := append([]byte{payload[0] + 1}, payload[1:]...)
@@ -72,7 +70,7 @@ func nitroAppendField(t *testing.T, payload []byte, key string, value any) []byt
 	return append(out, nitrotest.Payload(t, value)...)
 }
 
-func TestNitroVerifyRejects(t *testing.T) {
+func TestNSMVerifyRejects(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
 	other := nitrotest.NewPKI(t)
@@ -95,16 +93,16 @@ func TestNitroVerifyRejects(t *testing.T) {
 		nitrotest.Now.Add(-time.Hour), nitrotest.Now.Add(time.Hour))
 
 	// Cases verified by another verifier than p's.
-	verifiers := map[string]*NitroVerifier{"unknown root": nitroVerifier(t, other)}
+	verifiers := map[string]*NSMVerifier{"unknown root": testVerifier(t, other)}
 
 	tests := []struct {
 		name string
 		doc  []byte
-		opts []NitroOption
+		opts []Option
 		want string
 	}{
 		{"empty", nil, nil, "document is empty"},
-		{"too large", make([]byte, MaxAttestationDocumentSize+1), nil, "more than the 17408 allowed"},
+		{"too large", make([]byte, MaxDocumentSize+1), nil, "more than the 17408 allowed"},
 		{"garbage CBOR", []byte("this is not CBOR at all"), nil, "not a COSE_Sign1"},
 		{"CBOR but not COSE", nitrotest.Payload(t, []any{1, 2, 3, 4}), nil, "not a COSE_Sign1"},
 		{"trailing bytes", append(append([]byte{}, good...), 0x00), nil, "not a COSE_Sign1"},
@@ -117,7 +115,7 @@ func TestNitroVerifyRejects(t *testing.T) {
 		{"payload map with int keys", signRaw(nitrotest.Payload(t, map[int]string{1: "x"})), nil, "payload is not a CBOR map with text keys"},
 		{"payload with a CBOR tag", signRaw(nitrotest.Payload(t, map[string]any{"module_id": cbor.Tag{Number: 1, Content: 5}})), nil,
 			"payload is not a CBOR map with text keys"},
-		{"duplicate field", signRaw(nitroAppendField(t, nitrotest.Payload(t, p.Fields(spki)), "digest", "SHA384")), nil,
+		{"duplicate field", signRaw(appendField(t, nitrotest.Payload(t, p.Fields(spki)), "digest", "SHA384")), nil,
 			"duplicate map key"},
 		{"unknown field", with(func(f map[string]any) { f["extra"] = 1 }), nil, `unknown field "extra"`},
 		{"missing public_key", with(func(f map[string]any) { delete(f, "public_key") }), nil, "public_key is absent"},
@@ -177,43 +175,43 @@ func TestNitroVerifyRejects(t *testing.T) {
 		{"leaf key P-256", with(func(f map[string]any) {
 			f["certificate"] = p.NewLeaf(t, &p256.PublicKey, false, nitrotest.Now.Add(-time.Hour), nitrotest.Now.Add(time.Hour))
 		}), nil, "leaf certificate key is not ECDSA P-384"},
-		{"too old with max age", good, []NitroOption{WithNitroMaxAge(500 * time.Millisecond)}, "document is 1s old, more than the 500ms allowed"},
+		{"too old with max age", good, []Option{WithMaxAge(500 * time.Millisecond)}, "document is 1s old, more than the 500ms allowed"},
 		{"timestamp in the future", with(func(f map[string]any) { f["timestamp"] = uint64(nitrotest.Now.Add(10 * time.Minute).UnixMilli()) }), nil,
 			"is in the future"},
 		{"future beyond custom skew", with(func(f map[string]any) { f["timestamp"] = uint64(nitrotest.Now.Add(2 * time.Second).UnixMilli()) }),
-			[]NitroOption{WithNitroClockSkew(time.Second)}, "is in the future"},
+			[]Option{WithClockSkew(time.Second)}, "is in the future"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v, ok := verifiers[tc.name]
 			if !ok {
-				v = nitroVerifier(t, p, tc.opts...)
+				v = testVerifier(t, p, tc.opts...)
 			}
 			att, err := v.Verify(tc.doc)
 			require.Error(t, err)
 			assert.Nil(t, att)
-			assert.ErrorIs(t, err, ErrInvalidAttestation)
+			assert.ErrorIs(t, err, ErrInvalid)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 }
 
-func TestNitroVerifyMaxAgeAndSkewAccept(t *testing.T) {
+func TestNSMVerifyMaxAgeAndSkewAccept(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
 	f := p.Fields(spki)
 	f["timestamp"] = uint64(nitrotest.Now.Add(4 * time.Minute).UnixMilli()) // within the default 5-minute skew
-	_, err := nitroVerifier(t, p).Verify(p.Doc(t, f))
+	_, err := testVerifier(t, p).Verify(p.Doc(t, f))
 	require.NoError(t, err)
 	// One second old, max age two seconds.
-	_, err = nitroVerifier(t, p, WithNitroMaxAge(2*time.Second)).Verify(p.Doc(t, p.Fields(spki)))
+	_, err = testVerifier(t, p, WithMaxAge(2*time.Second)).Verify(p.Doc(t, p.Fields(spki)))
 	require.NoError(t, err)
 }
 
-func TestNitroVerifyTruncatedAndExtended(t *testing.T) {
+func TestNSMVerifyTruncatedAndExtended(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
-	v := nitroVerifier(t, p)
+	v := testVerifier(t, p)
 	for _, tagged := range []bool{false, true} {
 		doc := nitrotest.Sign(t, nitrotest.Payload(t, p.Fields(spki)), cose.AlgorithmES384, p.LeafKey, tagged)
 		_, err := v.Verify(doc)
@@ -222,21 +220,21 @@ func TestNitroVerifyTruncatedAndExtended(t *testing.T) {
 		for i := range len(doc) {
 			_, err := v.Verify(doc[:i])
 			require.Error(t, err, "prefix of %d bytes", i)
-			require.ErrorIs(t, err, ErrInvalidAttestation)
+			require.ErrorIs(t, err, ErrInvalid)
 			n++
 		}
 		assert.Equal(t, len(doc), n)
 		for _, tail := range [][]byte{{0}, {0xff}, doc} {
 			_, err := v.Verify(append(append([]byte{}, doc...), tail...))
-			assert.ErrorIs(t, err, ErrInvalidAttestation)
+			assert.ErrorIs(t, err, ErrInvalid)
 		}
 	}
 }
 
-func TestNitroVerifyBitFlips(t *testing.T) {
+func TestNSMVerifyBitFlips(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
-	v := nitroVerifier(t, p)
+	v := testVerifier(t, p)
 	doc := p.Doc(t, p.Fields(spki))
 	step := 7
 	if testing.Short() {
@@ -249,60 +247,39 @@ func TestNitroVerifyBitFlips(t *testing.T) {
 			bad[i] ^= bit
 			_, err := v.Verify(bad)
 			require.Error(t, err, "byte %d bit %#x", i, bit)
-			require.ErrorIs(t, err, ErrInvalidAttestation)
+			require.ErrorIs(t, err, ErrInvalid)
 			n++
 		}
 	}
 	assert.Equal(t, 2*((len(doc)+step-1)/step), n)
 }
 
-func TestNitroEnclavesRootG1(t *testing.T) {
-	root := nitroRootG1()
-	sum := sha256.Sum256(root.Raw)
-	assert.Equal(t, "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b", hex.EncodeToString(sum[:]))
-	assert.Equal(t, "aws.nitro-enclaves", root.Subject.CommonName)
-	assert.True(t, root.IsCA)
-	assert.NotSame(t, NitroEnclavesRoots(), NitroEnclavesRoots(), "a new pool each call")
-}
-
-func TestAttestationConditionKeys(t *testing.T) {
-	att := &Attestation{PCRs: map[int][]byte{0: {0xAB, 0x01}, 3: {0xff}, 31: {0x00}}}
-	assert.Equal(t, map[string]string{
-		"kms:RecipientAttestation:ImageSha384": "ab01",
-		"kms:RecipientAttestation:PCR0":        "ab01",
-		"kms:RecipientAttestation:PCR3":        "ff",
-		"kms:RecipientAttestation:PCR31":       "00",
-	}, att.ConditionKeys())
-	noPCR0 := &Attestation{PCRs: map[int][]byte{1: {1}}}
-	assert.Equal(t, map[string]string{"kms:RecipientAttestation:PCR1": "01"}, noPCR0.ConditionKeys())
-}
-
-func TestNewNitroVerifierRejectsBadOptions(t *testing.T) {
+func TestNewNSMVerifierRejectsBadOptions(t *testing.T) {
 	pool := x509.NewCertPool()
 	tests := map[string]struct {
 		roots *x509.CertPool
-		opts  []NitroOption
+		opts  []Option
 	}{
 		"nil roots":     {nil, nil},
-		"nil clock":     {pool, []NitroOption{WithNitroClock(nil)}},
-		"negative age":  {pool, []NitroOption{WithNitroMaxAge(-time.Second)}},
-		"negative skew": {pool, []NitroOption{WithNitroClockSkew(-time.Second)}},
+		"nil clock":     {pool, []Option{WithClock(nil)}},
+		"negative age":  {pool, []Option{WithMaxAge(-time.Second)}},
+		"negative skew": {pool, []Option{WithClockSkew(-time.Second)}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			v, err := NewNitroVerifier(tc.roots, tc.opts...)
+			v, err := NewNSMVerifier(tc.roots, tc.opts...)
 			assert.Error(t, err)
 			assert.Nil(t, v)
 		})
 	}
 }
 
-// TestNitroVerifyConcurrent runs one verifier from several goroutines (for
+// TestNSMVerifyConcurrent runs one verifier from several goroutines (for
 // -race).
-func TestNitroVerifyConcurrent(t *testing.T) {
+func TestNSMVerifyConcurrent(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	_, spki := nitrotest.RSA(t, 2048)
-	v := nitroVerifier(t, p)
+	v := testVerifier(t, p)
 	doc := p.Doc(t, p.Fields(spki))
 	errs := make(chan error, 8)
 	for range 8 {
@@ -313,20 +290,20 @@ func TestNitroVerifyConcurrent(t *testing.T) {
 	}
 }
 
-var _ AttestationVerifier = (*NitroVerifier)(nil)
+var _ Verifier = (*NSMVerifier)(nil)
 
-// TestNitroChainCache: a verified chain is remembered, but only while every
+// TestNSMChainCache: a verified chain is remembered, but only while every
 // certificate in it is valid: once the intermediate expires, a document
 // whose own leaf is still valid is refused even though its chain was
 // verified (and cached) before.
-func TestNitroChainCache(t *testing.T) {
+func TestNSMChainCache(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	key := nitrotest.Key(t, elliptic.P384())
 	// A leaf outliving the intermediate (which ends at Now+20 days).
 	leaf := p.NewLeaf(t, &key.PublicKey, false, nitrotest.Now.Add(-time.Hour), nitrotest.Now.AddDate(0, 0, 30))
 	_, spki := nitrotest.RSA(t, 2048)
 	now := nitrotest.Now
-	v, err := NewNitroVerifier(p.Roots(), WithNitroClock(func() time.Time { return now }))
+	v, err := NewNSMVerifier(p.Roots(), WithClock(func() time.Time { return now }))
 	require.NoError(t, err)
 	sign := func(at time.Time) []byte {
 		f := p.Fields(spki)
@@ -341,7 +318,7 @@ func TestNitroChainCache(t *testing.T) {
 	assert.Len(t, v.chains, 1, "one chain verified and remembered")
 	now = nitrotest.Now.AddDate(0, 0, 25)
 	_, err = v.Verify(sign(now))
-	require.ErrorIs(t, err, ErrInvalidAttestation)
+	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "certificate chain")
 	// A tampered document still fails its own signature check with the
 	// chain cached.
@@ -349,5 +326,13 @@ func TestNitroChainCache(t *testing.T) {
 	doc := sign(now)
 	doc[len(doc)-1] ^= 1
 	_, err = v.Verify(doc)
-	assert.ErrorIs(t, err, ErrInvalidAttestation)
+	assert.ErrorIs(t, err, ErrInvalid)
+}
+
+// testVerifier returns an NSMVerifier trusting p's root at nitrotest.Now.
+func testVerifier(t testing.TB, p *nitrotest.PKI, opts ...Option) *NSMVerifier {
+	t.Helper()
+	v, err := NewNSMVerifier(p.Roots(), append([]Option{WithClock(func() time.Time { return nitrotest.Now })}, opts...)...)
+	require.NoError(t, err)
+	return v
 }
