@@ -57,6 +57,17 @@ func FuzzParse(f *testing.F) {
 			if d != (Set{p}).Evaluate(r) {
 				t.Fatal("a Set of one policy decides otherwise")
 			}
+			// A precheck never refuses what Evaluate allows, whatever is
+			// unknown, and with nothing unknown refuses what it refuses.
+			someUnknown := func(k string) bool { return k == key || strings.HasPrefix(k, prefixAttest) }
+			for _, unknown := range []Unknown{nil, someUnknown, func(string) bool { return true }} {
+				if pre := p.Precheck(r, unknown); d.Allowed && !pre.Undecided() {
+					t.Fatalf("precheck refused an allowed request: %+v", pre)
+				}
+			}
+			if pre := p.Precheck(r, nil); !d.Allowed && (pre.Effect != d.Effect || pre.Statement != d.Statement) {
+				t.Fatalf("precheck %+v, evaluate %+v", pre, d)
+			}
 			switch d.Effect {
 			case EffectAllow:
 				if !d.Allowed || d.Statement == "" || d.Policy != 0 {
