@@ -15,7 +15,7 @@ import (
 )
 
 // testProjectID is the project_id of the HTTP tests.
-const testProjectID = "0123456789abcdef0123456789abcdef"
+const testProjectID = keystore.DefaultProject
 
 // fixture is a provider over a memory keyring with an AES_256 key, an SM4
 // key and a disabled AES_256 key.

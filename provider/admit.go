@@ -17,30 +17,12 @@ type admission struct {
 	// keySpec is the data key pair's spec, "" when the request names none.
 	keySpec string
 	aad     string
-	// holder holds the condition keys of the private key's second holder
-	// (the wrapping algorithm, the attested PCRs); nil when there is none.
-	holder map[string]string
-}
-
-// conditions are the condition keys of the request and its master key, as
-// the Authorizer sees them.
-func (a admission) conditions(md keystore.KeyMetadata) map[string]string {
-	conds := make(map[string]string, 5+len(a.holder))
-	if a.keySpec != "" {
-		conds[CondKeySpec] = a.keySpec
-	}
-	if a.aad == "" {
-		conds[CondEncryptionContextPresent] = "false"
-	} else {
-		conds[CondEncryptionContextPresent] = "true"
-		conds[CondEncryptionContext] = a.aad
-	}
-	for k, v := range a.holder {
-		conds[k] = v
-	}
-	conds[CondKeyUsage] = string(md.KeyUsage)
-	conds[CondKeyOrigin] = string(md.Origin)
-	return conds
+	// holder is the private key's second holder: a Holder* kind, and for
+	// HolderWrappingKey the algorithm.
+	holder, wrappingAlgorithm string
+	// recipient, when the request has one, is verified once the caller is
+	// authorized as far as the key; its PCRs are the last condition keys.
+	recipient *recipientHolder
 }
 
 // admitted is a request that passed admission.
@@ -50,83 +32,184 @@ type admitted struct {
 	// release gives the request's sequence back; the operation calls it
 	// when it fails after admission.
 	release func()
-	// decision is the Authorizer's, nil when none ran.
+	// decision is the Authorizer's last, nil when none ran.
 	decision *Decision
 }
 
-// admit resolves the master key and checks its state and usage, asks the
-// Authorizer, checks the caller has not given up, and claims the
-// sequence: everything before key material is generated or decrypted.
+// admit does, in this order, everything before key material is generated
+// or decrypted: ask the Authorizer about what the request says; resolve
+// the master key in the caller's project; ask again with what the key
+// says; check the key's state and usage; verify the recipient's
+// attestation (only for a caller allowed so far) and ask a last time;
+// check the caller has not given up; claim the sequence.
 func (p *Provider) admit(ctx context.Context, a admission) (admitted, error) {
-	mk, md, err := p.resolveKey(ctx, a.keyID)
-	if err != nil {
-		return admitted{md: md}, err
+	var out admitted
+	az := p.newAuthz(ctx, a)
+	if err := az.ask(ctx, PhaseRequest, &out.decision); err != nil {
+		return out, err
 	}
-	d, err := p.authorize(ctx, a, md)
+	mk, md, err := p.lookup(ctx, a.keyID)
 	if err != nil {
-		return admitted{md: md, decision: d}, err
+		return out, err
+	}
+	out.md = md
+	az.addKey(md)
+	phase := PhaseFinal
+	if a.recipient != nil {
+		phase = PhaseKey
+	}
+	if err := az.ask(ctx, phase, &out.decision); err != nil {
+		return out, err
+	}
+	if err := checkUsable(md); err != nil {
+		return out, err
+	}
+	if a.recipient != nil {
+		conds, err := p.verifyRecipient(a.recipient)
+		if err != nil {
+			return out, err
+		}
+		az.addAttestation(conds)
+		if err := az.ask(ctx, PhaseFinal, &out.decision); err != nil {
+			return out, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
-		return admitted{md: md, decision: d}, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
+		return out, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
 	}
 	release, err := p.claim(ctx, CallerFrom(ctx), a.action, a.sequence)
 	if err != nil {
-		return admitted{md: md, decision: d}, err
+		return out, err
 	}
-	return admitted{mk: mk, md: md, release: release, decision: d}, nil
+	out.mk, out.release = mk, release
+	return out, nil
 }
 
-// resolveKey looks a master key up and checks it may seal or open data keys.
-func (p *Provider) resolveKey(ctx context.Context, keyID string) (keystore.MasterKey, keystore.KeyMetadata, error) {
+// lookup resolves a master key id in the caller's project: a key of
+// another project is "not found" exactly as a key that does not exist.
+func (p *Provider) lookup(ctx context.Context, keyID string) (keystore.MasterKey, keystore.KeyMetadata, error) {
 	mk, err := p.keys.Key(ctx, keyID)
-	if err != nil {
-		if errors.Is(err, keystore.ErrKeyNotFound) {
-			return nil, keystore.KeyMetadata{}, Wrapf(FailKeyNotFound, err, "master key %s does not exist", keyID)
+	if err == nil {
+		md := mk.Metadata()
+		if project := CallerFrom(ctx).ProjectID; project == "" || md.Project == project {
+			return mk, md, nil
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, keystore.KeyMetadata{}, Wrapf(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
-		}
-		return nil, keystore.KeyMetadata{}, Wrapf(FailInternal, err, "key store failed to resolve master key %s", keyID)
+		err = keystore.ErrKeyNotFound
 	}
-	md := mk.Metadata()
+	if errors.Is(err, keystore.ErrKeyNotFound) {
+		return nil, keystore.KeyMetadata{}, Wrapf(FailKeyNotFound, keystore.ErrKeyNotFound, "master key %s does not exist", keyID)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, keystore.KeyMetadata{}, Wrapf(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
+	}
+	if errors.Is(err, keystore.ErrUnavailable) {
+		return nil, keystore.KeyMetadata{}, Wrapf(FailUnavailable, err, "the key store cannot vouch for master key %s now; retry later", keyID)
+	}
+	return nil, keystore.KeyMetadata{}, Wrapf(FailInternal, err, "key store failed to resolve master key %s", keyID)
+}
+
+// checkUsable checks a master key's state and usage allow sealing or
+// opening data keys.
+func checkUsable(md keystore.KeyMetadata) error {
 	switch md.KeyState {
 	case keystore.KeyEnabled:
 	case keystore.KeyDisabled:
-		return nil, md, Errorf(FailKeyDisabled, "master key %s is disabled", keyID)
+		return Errorf(FailKeyDisabled, "master key %s is disabled", md.KeyID)
 	case keystore.KeyPendingDeletion:
-		return nil, md, Errorf(FailKeyPendingDeletion, "master key %s is pending deletion", keyID)
+		return Errorf(FailKeyPendingDeletion, "master key %s is pending deletion", md.KeyID)
 	case keystore.KeyPendingImport:
-		return nil, md, Errorf(FailKeyPendingImport, "master key %s is pending import of its key material", keyID)
+		return Errorf(FailKeyPendingImport, "master key %s is pending import of its key material", md.KeyID)
 	default:
-		return nil, md, Errorf(FailInternal, "master key %s has unknown state %q", keyID, md.KeyState)
+		return Errorf(FailInternal, "master key %s has unknown state %q", md.KeyID, md.KeyState)
 	}
 	if md.KeyUsage != keystore.UsageEncryptDecrypt {
-		return nil, md, Errorf(FailKeyUsage, "master key %s has usage %s, this operation needs %s", keyID, md.KeyUsage, keystore.UsageEncryptDecrypt)
+		return Errorf(FailKeyUsage, "master key %s has usage %s, this operation needs %s", md.KeyID, md.KeyUsage, keystore.UsageEncryptDecrypt)
 	}
 	if _, ok := md.KeySpec.Algorithm(); !ok {
-		return nil, md, Errorf(FailKeyUsage, "master key %s has spec %s, this operation needs AES_256 or SM4", keyID, md.KeySpec)
+		return Errorf(FailKeyUsage, "master key %s has spec %s, this operation needs AES_256 or SM4", md.KeyID, md.KeySpec)
 	}
-	return mk, md, nil
+	return nil
 }
 
-// authorize runs the Authorizer, when one is set, and returns its
-// decision.
-func (p *Provider) authorize(ctx context.Context, a admission, md keystore.KeyMetadata) (*Decision, error) {
+// authz is one request's conversation with the Authorizer; nil when the
+// provider has none.
+type authz struct {
+	p   *Provider
+	req AuthzRequest
+}
+
+func (p *Provider) newAuthz(ctx context.Context, a admission) *authz {
 	if p.authz == nil {
-		return nil, nil
+		return nil
 	}
-	req := &AuthzRequest{Action: a.action, KeyID: md.KeyID, Caller: CallerFrom(ctx), Conditions: a.conditions(md)}
-	d, err := p.authz.Authorize(ctx, req)
+	caller := CallerFrom(ctx)
+	conds := make(map[string][]string, 12)
+	if a.keySpec != "" {
+		conds[CondKeySpec] = []string{a.keySpec}
+		conds[CondDataKeyPairSpec] = conds[CondKeySpec]
+	}
+	if a.holder != "" {
+		conds[CondHolder] = []string{a.holder}
+		conds[CondWithPlainText] = []string{boolString(a.holder == HolderPlaintext)}
+	}
+	if a.wrappingAlgorithm != "" {
+		conds[CondWrappingAlgorithm] = []string{a.wrappingAlgorithm}
+	}
+	conds[CondEncryptionContextPresent] = []string{boolString(a.aad != "")}
+	if a.aad != "" {
+		conds[CondEncryptionContext] = []string{a.aad}
+	}
+	if caller.ProjectID != "" {
+		conds[CondProject] = []string{caller.ProjectID}
+	}
+	return &authz{p: p, req: AuthzRequest{
+		Action: a.action, Resource: ResourceName(p.region, caller.ProjectID, a.keyID), KeyID: a.keyID,
+		Caller: caller, Conditions: conds,
+	}}
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func (z *authz) addKey(md keystore.KeyMetadata) {
+	if z == nil {
+		return
+	}
+	z.req.Conditions[CondKeyUsage] = []string{string(md.KeyUsage)}
+	z.req.Conditions[CondKeyOrigin] = []string{string(md.Origin)}
+}
+
+func (z *authz) addAttestation(conds map[string]string) {
+	if z == nil {
+		return
+	}
+	for k, v := range conds {
+		z.req.Conditions[k] = []string{v}
+	}
+}
+
+// ask asks the Authorizer at phase, recording its decision in *d.
+func (z *authz) ask(ctx context.Context, phase AuthzPhase, d **Decision) error {
+	if z == nil {
+		return nil
+	}
+	z.req.Phase = phase
+	dec, err := z.p.authz.Authorize(ctx, &z.req)
+	*d = &dec
 	if err != nil {
-		d.Allowed = false
+		dec.Allowed = false
 		var e *Error
 		if errors.As(err, &e) {
-			return &d, e
+			return e
 		}
-		return &d, Wrapf(FailForbidden, err, "%s on master key %s is not allowed", a.action, md.KeyID)
+		return Wrapf(FailForbidden, err, "%s on master key %s is not allowed", z.req.Action, z.req.KeyID)
 	}
-	if !d.Allowed {
-		return &d, Errorf(FailForbidden, "%s on master key %s is not allowed (%s)", a.action, md.KeyID, d.By)
+	if !dec.Allowed {
+		return Errorf(FailForbidden, "%s on master key %s is not allowed (%s)", z.req.Action, z.req.KeyID, dec.By)
 	}
-	return &d, nil
+	return nil
 }

@@ -38,16 +38,20 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	if err != nil {
 		return nil, nil, err
 	}
-	holder, err := p.holderFor(ctx, req, curve.Spec())
+	holder, err := p.holderFor(req, curve.Spec())
 	if err != nil {
 		return nil, nil, err
 	}
 	ad, err := p.admit(ctx, admission{
 		action: ActionCreateDataKeyPair, keyID: req.KeyID, sequence: req.Sequence,
-		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: holder.conds,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
+		holder: holderKind(req), wrappingAlgorithm: req.WrappingAlgorithm, recipient: holder.recipient,
 	})
 	if err != nil {
 		return nil, ad.decision, err
+	}
+	if holder.recipient != nil {
+		holder.w = holder.recipient.w
 	}
 	defer func() {
 		if err != nil {

@@ -44,7 +44,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	keyID = keystore.FormatKeyID(h.KeyID)
 	ad, err := p.admit(ctx, admission{
 		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
-		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: HolderPlaintext,
 	})
 	if err != nil {
 		return nil, keyID, ad.decision, err

@@ -1,7 +1,7 @@
 package provider
 
 import (
-	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -15,13 +15,17 @@ import (
 // own key (wrapped_private_key) or an attested enclave (ciphertext_recipient).
 type holder struct {
 	w     wrap.Wrapper
-	conds map[string]string
 	field func(*CreateEcDatakeyPairResponse) *string
+	// recipient is the enclave, its attestation not verified yet: admit
+	// verifies it once the caller is authorized as far as the key, and
+	// sets w.
+	recipient *recipientHolder
 }
 
 // holderFor validates the holder fields of a request; the zero holder means
-// none was asked for.
-func (p *Provider) holderFor(ctx context.Context, req *CreateEcDatakeyPairRequest, spec curves.Spec) (holder, error) {
+// none was asked for. It does no costly work: a recipient's attestation is
+// only decoded here, and verified later by admit.
+func (p *Provider) holderFor(req *CreateEcDatakeyPairRequest, spec curves.Spec) (holder, error) {
 	custom := req.WrappingPublicKey != "" || req.WrappingAlgorithm != ""
 	if custom && req.Recipient != nil {
 		return holder{}, Errorf(FailInvalidParameter, "wrapping_public_key and recipient are mutually exclusive")
@@ -33,7 +37,11 @@ func (p *Provider) holderFor(ctx context.Context, req *CreateEcDatakeyPairReques
 	case custom:
 		return p.customHolder(req, spec)
 	case req.Recipient != nil:
-		return p.recipientHolder(req.Recipient)
+		r, err := newRecipientHolder(req.Recipient)
+		if err != nil {
+			return holder{}, err
+		}
+		return holder{recipient: r, field: func(r *CreateEcDatakeyPairResponse) *string { return &r.CiphertextRecipient }}, nil
 	}
 	return holder{}, nil
 }
@@ -70,44 +78,63 @@ func (p *Provider) customHolder(req *CreateEcDatakeyPairRequest, spec curves.Spe
 	if err != nil {
 		return holder{}, holderError(err)
 	}
-	return holder{
-		w:     w,
-		conds: map[string]string{CondWrappingAlgorithm: req.WrappingAlgorithm},
-		field: func(r *CreateEcDatakeyPairResponse) *string { return &r.WrappedPrivateKey },
-	}, nil
+	return holder{w: w, field: func(r *CreateEcDatakeyPairResponse) *string { return &r.WrappedPrivateKey }}, nil
 }
 
-// recipientHolder verifies the attestation document and builds the
-// ciphertext_recipient envelope for the enclave key it names. The verified
-// PCRs become condition keys (kms:RecipientAttestation:PCR<n>,
-// kms:RecipientAttestation:ImageSha384), so a policy can pin an image.
-func (p *Provider) recipientHolder(r *Recipient) (holder, error) {
+// recipientHolder is an attested enclave a request names: its attestation
+// document decoded, then (verifyRecipient) verified and turned into the
+// ciphertext_recipient envelope's Wrapper.
+type recipientHolder struct {
+	doc []byte
+	alg string
+	w   wrap.Wrapper
+}
+
+// newRecipientHolder checks a recipient's fields, without verifying it.
+func newRecipientHolder(r *Recipient) (*recipientHolder, error) {
 	if r.KeyEncryptionAlgorithm == "" {
-		return holder{}, Errorf(FailMissingParameter, "recipient.key_encryption_algorithm is required; use %s", wrap.KeyEncryptionRSAESOAEPSHA256)
+		return nil, Errorf(FailMissingParameter, "recipient.key_encryption_algorithm is required; use %s", wrap.KeyEncryptionRSAESOAEPSHA256)
 	}
 	if r.KeyEncryptionAlgorithm != wrap.KeyEncryptionRSAESOAEPSHA256 {
-		return holder{}, Errorf(FailUnsupportedAlgorithm, "recipient.key_encryption_algorithm %q is not supported; use %s", quote.Clip(r.KeyEncryptionAlgorithm, clipLen), wrap.KeyEncryptionRSAESOAEPSHA256)
+		return nil, Errorf(FailUnsupportedAlgorithm, "recipient.key_encryption_algorithm %q is not supported; use %s", quote.Clip(r.KeyEncryptionAlgorithm, clipLen), wrap.KeyEncryptionRSAESOAEPSHA256)
 	}
 	if r.AttestationDocument == "" {
-		return holder{}, Errorf(FailMissingParameter, "recipient.attestation_document is required")
+		return nil, Errorf(FailMissingParameter, "recipient.attestation_document is required")
+	}
+	if n := len(r.AttestationDocument); n > base64MaxLen(attest.MaxDocumentSize) {
+		return nil, Errorf(FailInvalidAttestation, "recipient.attestation_document is %d characters, more than a %d-byte document takes", n, attest.MaxDocumentSize)
 	}
 	doc, err := decodeB64("recipient.attestation_document", r.AttestationDocument, FailInvalidAttestation)
 	if err != nil {
-		return holder{}, err
+		return nil, err
 	}
-	att, err := p.attestation().Verify(doc)
+	return &recipientHolder{doc: doc, alg: r.KeyEncryptionAlgorithm}, nil
+}
+
+func base64MaxLen(n int) int { return (n + 2) / 3 * 4 }
+
+// verifyRecipient verifies the attestation document and builds the
+// ciphertext_recipient envelope for the enclave key it names. The verified
+// PCRs become condition keys (kms:RecipientAttestation:PCR<n>,
+// kms:RecipientAttestation:ImageSha384), so a policy can pin an image. A
+// document that failed is remembered for a while and refused again without
+// the work.
+func (p *Provider) verifyRecipient(r *recipientHolder) (map[string]string, error) {
+	key := sha256.Sum256(r.doc)
+	if err := p.attestFailures.lookup(key); err != nil {
+		return nil, holderError(err)
+	}
+	att, err := p.attestation().Verify(r.doc)
 	if err != nil {
-		return holder{}, holderError(err)
+		p.attestFailures.add(key, err)
+		return nil, holderError(err)
 	}
-	w, err := wrap.NewRecipientWrapper(att, r.KeyEncryptionAlgorithm)
+	w, err := wrap.NewRecipientWrapper(att, r.alg)
 	if err != nil {
-		return holder{}, holderError(err)
+		return nil, holderError(err)
 	}
-	return holder{
-		w:     w,
-		conds: att.ConditionKeys(),
-		field: func(r *CreateEcDatakeyPairResponse) *string { return &r.CiphertextRecipient },
-	}, nil
+	r.w = w
+	return att.ConditionKeys(), nil
 }
 
 // attestation returns the configured verifier, or one for the built-in

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap/attest"
@@ -17,14 +18,36 @@ type Provider struct {
 	auditor Auditor
 	replay  keystore.ReplayWindow
 
-	attest     attest.Verifier
-	attestOnce sync.Once
+	attest         attest.Verifier
+	attestOnce     sync.Once
+	attestFailures *failureCache
+
+	region string
 
 	maxInFlight int64
 	inFlight    atomic.Int64
 
 	optErr error // the first invalid option, reported by New
 }
+
+// DefaultRegion is the region of resource names unless WithRegion says
+// otherwise.
+const DefaultRegion = "us-east-1"
+
+// WithRegion sets the region resource names carry (the Authorizer's
+// AuthzRequest.Resource); the AWS dialect's ARNs use the same.
+func WithRegion(region string) Option {
+	return func(p *Provider) {
+		if region == "" {
+			p.optErr = errors.Join(p.optErr, errors.New("provider: WithRegion(\"\")"))
+			return
+		}
+		p.region = region
+	}
+}
+
+// Region is the region of the provider's resource names.
+func (p *Provider) Region() string { return p.region }
 
 // WithMaxInFlight caps the operations running at once: a request past the
 // cap is refused at once with FailUnavailable rather than queued, so an
@@ -77,7 +100,12 @@ func New(keys keystore.KeyStore, opts ...Option) (*Provider, error) {
 	if keys == nil {
 		return nil, errors.New("provider: nil KeyStore")
 	}
-	p := &Provider{keys: keys, replay: MemoryReplayWindow(DefaultReplayWindow)}
+	p := &Provider{
+		keys:           keys,
+		replay:         MemoryReplayWindow(DefaultReplayWindow),
+		attestFailures: newFailureCache(attestFailureTTL, attestFailureMax, time.Now),
+		region:         DefaultRegion,
+	}
 	for _, o := range opts {
 		o(p)
 	}

@@ -38,8 +38,8 @@ func TestNewRejects(t *testing.T) {
 // not affected; WithReplayWindow(nil) turns the check off.
 func TestSequenceReplay(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
-	bob := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "bob"})
+	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "alice"})
+	bob := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "bob"})
 	seq := "919c82d4-8046-4722-9094-35c3c6524cff"
 	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256", Sequence: seq}
 	first, err := f.P.CreateEcDatakeyPair(alice, req)
@@ -69,7 +69,7 @@ func TestSequenceReplay(t *testing.T) {
 // a failed request is not a replay.
 func TestSequenceOfFailedRequestIsFree(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
+	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "alice"})
 	seq := "0e3a8d77-54cb-4d9c-8a55-4f44f1f1c0d2"
 	_, err := f.Store.SetKeyState(context.Background(), f.AES, keystore.KeyDisabled)
 	require.NoError(t, err)
@@ -119,7 +119,7 @@ func (noVersions) Version(uint32) (wrap.KeyCipher, error) {
 // sequence, exactly one succeeds.
 func TestSequenceConcurrentReplay(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
-	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: "p", Principal: "alice"})
+	alice := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "alice"})
 	req := &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P256", Sequence: "5d1c0b4e-2a6f-4e8d-9b7a-3c2e1f0a9b8c"}
 	var wg sync.WaitGroup
 	var ok, replayed atomic.Int32

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -31,14 +32,14 @@ func TestRecipientHolder(t *testing.T) {
 	require.NoError(t, err)
 	var (
 		mu    sync.Mutex
-		conds []map[string]string
+		conds []map[string][]string
 	)
 	f := providertest.NewFixture(t, newKeyring, providertest.WithProviderOptions(provider.WithAttestationVerifier(v),
 		provider.WithAuthorizer(provider.AuthorizerFunc(func(_ context.Context, r *provider.AuthzRequest) error {
 			mu.Lock()
 			defer mu.Unlock()
 			conds = append(conds, r.Conditions)
-			if r.Conditions["kms:RecipientAttestation:ImageSha384"] == hex.EncodeToString(nitrotest.PCR(0x99)) {
+			if slices.Contains(r.Conditions["kms:RecipientAttestation:ImageSha384"], hex.EncodeToString(nitrotest.PCR(0x99))) {
 				return errors.New("image not allowed")
 			}
 			return nil
@@ -66,9 +67,9 @@ func TestRecipientHolder(t *testing.T) {
 	}
 	mu.Lock()
 	require.Len(t, conds, len(curves.Specs()))
-	assert.Equal(t, hex.EncodeToString(nitrotest.PCR(0x10)), conds[0]["kms:RecipientAttestation:PCR0"])
-	assert.Equal(t, hex.EncodeToString(nitrotest.PCR(0x10)), conds[0]["kms:RecipientAttestation:ImageSha384"])
-	assert.Equal(t, hex.EncodeToString(nitrotest.PCR(0x20)), conds[0]["kms:RecipientAttestation:PCR1"])
+	assert.Equal(t, []string{hex.EncodeToString(nitrotest.PCR(0x10))}, conds[0]["kms:RecipientAttestation:PCR0"])
+	assert.Equal(t, []string{hex.EncodeToString(nitrotest.PCR(0x10))}, conds[0]["kms:RecipientAttestation:ImageSha384"])
+	assert.Equal(t, []string{hex.EncodeToString(nitrotest.PCR(0x20))}, conds[0]["kms:RecipientAttestation:PCR1"])
 	mu.Unlock()
 
 	// A policy pinning the image refuses another image.

@@ -6,11 +6,12 @@ import (
 	"fmt"
 
 	"github.com/ecdkp/ecdkp/conformance"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 // conformanceProjectID is the default {project_id} of the conformance
-// command: any 32 hexadecimal characters satisfy ecdkp's handler.
-const conformanceProjectID = "0c0f0e0c0d0b0a0e0c0f0e0c0d0b0a0e"
+// command: the project ecdkp's keys belong to unless created in another.
+const conformanceProjectID = keystore.DefaultProject
 
 // runConformance runs the conformance suite against a live endpoint and
 // prints one line per check and the summary "N passed, M failed". It
@@ -19,7 +20,7 @@ func runConformance(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "conformance",
 		"conformance --endpoint URL --key-id ID [--project-id P] [--token T | --ak AK --sk SK] [--disabled-key-id ID] [--openssl auto|off|PATH]")
 	endpoint := fs.String("endpoint", "", "base URL of the KMS endpoint, e.g. http://127.0.0.1:8080 (required)")
-	project := fs.String("project-id", conformanceProjectID, "project_id in the request paths (ecdkp serve takes any 32 hexadecimal characters)")
+	project := fs.String("project-id", conformanceProjectID, "project_id in the request paths: the project of --key-id (ecdkp's default project unless the key was created with --project)")
 	keyID := fs.String("key-id", "", "an enabled AES_256 or SM4 master key of the endpoint (required)")
 	disabled := fs.String("disabled-key-id", "", "a disabled master key of the endpoint, to check that it is refused (optional)")
 	token := fs.String("token", "", "send X-Auth-Token T (or $ECDKP_TOKEN)")

@@ -118,6 +118,6 @@ func TestConformanceCommand(t *testing.T) {
 		assert.Equal(t, 2, r.code)
 		r = runInProcess(t, nil, "conformance", "--help")
 		assert.Equal(t, 0, r.code)
-		assert.Contains(t, r.stderr, "0c0f0e0c0d0b0a0e0c0f0e0c0d0b0a0e", "--help shows the default project id")
+		assert.Contains(t, r.stderr, keystore.DefaultProject, "--help shows the default project id")
 	})
 }

@@ -102,7 +102,7 @@ func TestErrorsSurfaceInSDK(t *testing.T) {
 		{
 			name: "disabled master key",
 			body: func(t *testing.T, s *server) *model.CreateEcDatakeyPairRequestBody {
-				md, err := s.kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256})
+				md, err := s.kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256, Project: projectID})
 				require.NoError(t, err)
 				_, err = s.kr.SetKeyState(t.Context(), md.KeyID, keystore.KeyDisabled)
 				require.NoError(t, err)

@@ -57,7 +57,7 @@ type server struct {
 func newServer(t *testing.T) *server {
 	t.Helper()
 	kr := keyring.New()
-	md, err := kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256})
+	md, err := kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256, Project: projectID})
 	require.NoError(t, err)
 	p, err := provider.New(kr)
 	require.NoError(t, err)

@@ -26,7 +26,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
-const project = "0123456789abcdef0123456789abcdef"
+const project = keystore.DefaultProject
 
 func newKeyring(testing.TB) keystore.KeyManager { return keyring.New() }
 

@@ -42,3 +42,9 @@ type KeyManager interface {
 
 // ErrKeyNotFound is wrapped by KeyStores for an id they do not hold.
 var ErrKeyNotFound = errors.New("keystore: key not found")
+
+// ErrUnavailable is wrapped by KeyStores that cannot answer now, or cannot
+// vouch that what they would answer is current (a replica cut off from its
+// shared store past its staleness bound): the request is refused as
+// temporarily unavailable, never answered from stale state.
+var ErrUnavailable = errors.New("keystore: unavailable")

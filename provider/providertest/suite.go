@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -422,12 +423,12 @@ func (s *suite) testAuthorizer(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, *r)
-		if r.Conditions[provider.CondKeySpec] == "SM2" {
+		if slices.Contains(r.Conditions[provider.CondKeySpec], "SM2") {
 			return provider.Errorf(provider.FailForbidden, "SM2 data keys are not allowed for %s", r.Caller.Principal)
 		}
 		return nil
 	})))
-	ctx := provider.WithCaller(context.Background(), provider.Caller{ProjectID: strings.Repeat("ab", 16), Principal: "alice"})
+	ctx := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "alice"})
 	resp, err := f.P.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: f.AES, KeySpec: "ECC_NIST_P384", AdditionalAuthenticatedData: "ctx"})
 	require.NoError(t, err)
 	_, err = f.P.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText, AdditionalAuthenticatedData: "ctx"})
@@ -442,17 +443,24 @@ func (s *suite) testAuthorizer(t *testing.T) {
 	assert.Equal(t, provider.ActionCreateDataKeyPair, seen[0].Action)
 	assert.Equal(t, f.AES, seen[0].KeyID)
 	assert.Equal(t, "alice", seen[0].Caller.Principal)
-	assert.Equal(t, strings.Repeat("ab", 16), seen[0].Caller.ProjectID)
-	assert.Equal(t, map[string]string{
-		provider.CondKeySpec:                  "ECC_NIST_P384",
-		provider.CondKeyUsage:                 "ENCRYPT_DECRYPT",
-		provider.CondKeyOrigin:                string(s.o.origin),
-		provider.CondEncryptionContext:        "ctx",
-		provider.CondEncryptionContextPresent: "true",
+	assert.Equal(t, keystore.DefaultProject, seen[0].Caller.ProjectID)
+	assert.Equal(t, provider.PhaseFinal, seen[0].Phase, "an AuthorizerFunc is asked once, with everything known")
+	assert.Equal(t, provider.ResourceName(provider.DefaultRegion, keystore.DefaultProject, f.AES), seen[0].Resource)
+	assert.Equal(t, map[string][]string{
+		provider.CondKeySpec:                  {"ECC_NIST_P384"},
+		provider.CondDataKeyPairSpec:          {"ECC_NIST_P384"},
+		provider.CondHolder:                   {provider.HolderPlaintext},
+		provider.CondWithPlainText:            {"true"},
+		provider.CondProject:                  {keystore.DefaultProject},
+		provider.CondKeyUsage:                 {"ENCRYPT_DECRYPT"},
+		provider.CondKeyOrigin:                {string(s.o.origin)},
+		provider.CondEncryptionContext:        {"ctx"},
+		provider.CondEncryptionContextPresent: {"true"},
 	}, seen[0].Conditions)
 	assert.Equal(t, provider.ActionDecrypt, seen[1].Action)
-	assert.Equal(t, "true", seen[1].Conditions[provider.CondEncryptionContextPresent])
-	assert.Equal(t, "false", seen[2].Conditions[provider.CondEncryptionContextPresent])
+	assert.Equal(t, []string{"true"}, seen[1].Conditions[provider.CondEncryptionContextPresent])
+	assert.Equal(t, []string{"true"}, seen[1].Conditions[provider.CondWithPlainText], "decrypt returns the plaintext")
+	assert.Equal(t, []string{"false"}, seen[2].Conditions[provider.CondEncryptionContextPresent])
 }
 
 // testConcurrent: 8 goroutines x 200 calls across specs, under -race.
