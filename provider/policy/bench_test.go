@@ -34,7 +34,7 @@ const benchDoc = `{
 // and the first Allow to land on AllowApps: close to the worst case.
 func benchPolicy(tb testing.TB) (*Policy, *Request) {
 	tb.Helper()
-	p, err := Parse([]byte(benchDoc), testSchema())
+	p, err := Compile([]byte(benchDoc), testSchema())
 	require.NoError(tb, err)
 	return p, &Request{
 		Principal: "app-billing",
@@ -86,7 +86,7 @@ func BenchmarkParse(b *testing.B) {
 	s := testSchema()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse([]byte(benchDoc), s); err != nil {
+		if _, err := Compile([]byte(benchDoc), s); err != nil {
 			b.Fatal(err)
 		}
 	}

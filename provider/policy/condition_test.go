@@ -195,7 +195,7 @@ func TestConditionOperators(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := `{"Version":"1.1","Statement":{"Effect":"Allow","Action":"*","Condition":{"` +
 				tc.op + `":{"` + tc.key + `":` + tc.values + `}}}}`
-			p, err := Parse([]byte(d), testSchema())
+			p, err := Compile([]byte(d), testSchema())
 			require.NoError(t, err)
 			got := p.Evaluate(&Request{Action: actCreate, Context: tc.ctx})
 			want := EffectImplicitDeny
@@ -237,7 +237,7 @@ func TestConditionCasesCoverEveryOperator(t *testing.T) {
 }
 
 func TestConditionBlocksAreANDed(t *testing.T) {
-	p, err := Parse([]byte(doc(`{"Effect":"Allow","Action":"*","Condition":{
+	p, err := Compile([]byte(doc(`{"Effect":"Allow","Action":"*","Condition":{
 		"StringEquals":{"kms:KeySpec":"SM2","kms:KeyUsage":"ENCRYPT_DECRYPT"},
 		"NumericLessThan":{"kms:KeySize":300}}}`)), testSchema())
 	require.NoError(t, err)

@@ -3,13 +3,18 @@
 // Resource, Condition), checked once against what the KMS knows and then
 // evaluated on every request without allocating.
 //
-// The embedding KMS describes its actions and condition keys in a Schema,
-// parses each policy file at start with Parse (a document that does not
-// parse, or that names anything the Schema does not know, is refused with
-// a *ParseError naming the statement), and asks Policy.Evaluate (or
-// Set.Evaluate, for several documents) before it looks up any key. The
-// package knows nothing of the provider: a small adapter turns the
-// provider's authorization request into a Request.
+// For ecdkp's provider, Parse (or LoadAuthorizer) compiles a document
+// against KMSSchema, the provider's actions and condition keys, and
+// returns an Authorizer to give provider.WithAuthorizer: it refuses at the
+// provider's early phases what Precheck refuses and allows at the last
+// only what Evaluate allows, and Reload swaps its policy atomically.
+//
+// The engine itself knows no KMS: an embedder describes its actions and
+// condition keys in a Schema, compiles each policy file at start with
+// Compile (a document that does not parse, or that names anything the
+// Schema does not know, is refused with a *ParseError naming the
+// statement), and asks Policy.Evaluate (or Set.Evaluate, for several
+// documents), and Precheck when some condition keys are not known yet.
 //
 // # Grammar
 //
@@ -41,7 +46,7 @@
 // Action: every name must be a Schema action and every pattern must match
 // at least one, so a typo is an error, not a statement that never applies.
 // Actions are matched case-insensitively, as in IAM; the match is done at
-// Parse, so Evaluate only looks up Request.Action (which must be spelled
+// Compile, so Evaluate only looks up Request.Action (which must be spelled
 // exactly as in the Schema; an unknown action is always denied). NotAction
 // applies a statement to every Schema action it does not name.
 //
@@ -67,7 +72,7 @@
 // Values: String operators take strings; Numeric ones decimal numbers,
 // as JSON numbers or strings ("42", "-1.5", "1e3"; no hex, Inf or NaN);
 // Bool and Null take true or false, as JSON booleans or strings. Two
-// integers compare exactly; otherwise as float64. At Parse, the operator
+// integers compare exactly; otherwise as float64. At Compile, the operator
 // must fit the key's type (no StringEquals on a Numeric key), a
 // multivalued key must use ForAnyValue: or ForAllValues: (or Null), and a
 // single-valued key must not: AWS warns that a set qualifier on a

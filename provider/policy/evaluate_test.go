@@ -205,7 +205,7 @@ type evalReq struct {
 func TestEvaluate(t *testing.T) {
 	for _, pc := range evalCases {
 		t.Run(pc.name, func(t *testing.T) {
-			p, err := Parse([]byte(pc.policy), testSchema())
+			p, err := Compile([]byte(pc.policy), testSchema())
 			require.NoError(t, err)
 			for _, rc := range pc.reqs {
 				t.Run(rc.name, func(t *testing.T) {
@@ -229,7 +229,7 @@ func TestEvaluate(t *testing.T) {
 func TestEvaluateNil(t *testing.T) {
 	var p *Policy
 	assert.Equal(t, EffectImplicitDeny, p.Evaluate(&Request{Action: actGet}).Effect)
-	p, err := Parse([]byte(doc(`{"Effect":"Allow","Action":"*"}`)), testSchema())
+	p, err := Compile([]byte(doc(`{"Effect":"Allow","Action":"*"}`)), testSchema())
 	require.NoError(t, err)
 	assert.Equal(t, EffectImplicitDeny, p.Evaluate(nil).Effect)
 	assert.Equal(t, EffectImplicitDeny, Set{p}.Evaluate(nil).Effect)
@@ -240,7 +240,7 @@ func TestEvaluateNil(t *testing.T) {
 func TestSet(t *testing.T) {
 	s := testSchema()
 	parse := func(d string) *Policy {
-		p, err := Parse([]byte(d), s)
+		p, err := Compile([]byte(d), s)
 		require.NoError(t, err)
 		return p
 	}
@@ -274,7 +274,7 @@ func TestDecisionString(t *testing.T) {
 // The schema is copied at Parse: changing it afterwards changes nothing.
 func TestSchemaCopied(t *testing.T) {
 	s := testSchema()
-	p, err := Parse([]byte(doc(`{"Effect":"Allow","Action":"kms:cmk:getKey","Condition":{"StringEquals":{"kms:RecipientAttestation:pcr1":"x"}}}`)), s)
+	p, err := Compile([]byte(doc(`{"Effect":"Allow","Action":"kms:cmk:getKey","Condition":{"StringEquals":{"kms:RecipientAttestation:pcr1":"x"}}}`)), s)
 	require.NoError(t, err)
 	s.Actions[3] = "kms:cmk:changed"
 	s.Keys[7].Suffixes[2] = "changed"

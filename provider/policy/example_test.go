@@ -15,7 +15,7 @@ func Example() {
 			{Name: "kms:EncryptionContext:", Prefix: true},
 		},
 	}
-	p, err := policy.Parse([]byte(`{
+	p, err := policy.Compile([]byte(`{
 	  "Version": "1.1",
 	  "Statement": [
 	    {"Sid": "AllowApps", "Effect": "Allow", "Principal": {"ecdkp": "app-*"},
@@ -45,7 +45,7 @@ func Example() {
 	req.Context["kms:PlaintextRequested"] = []string{"false"}
 	fmt.Println(p.Evaluate(req))
 
-	_, err = policy.Parse([]byte(`{"Version":"1.1","Statement":[
+	_, err = policy.Compile([]byte(`{"Version":"1.1","Statement":[
 	  {"Sid":"Typo","Effect":"Allow","Action":"kms:cmk:*","Condition":{"StringEqual":{"kms:KeySpec":"SM2"}}}]}`), schema)
 	fmt.Println(err)
 	// Output:

@@ -26,7 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(benchDoc), "app-1", actCreate, "kms:p1:key/k", prefixEC+"tenant", "t1")
 	schema := testSchema()
 	f.Fuzz(func(t *testing.T, doc []byte, principal, action, resource, key, value string) {
-		p, err := Parse(doc, schema)
+		p, err := Compile(doc, schema)
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {

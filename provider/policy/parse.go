@@ -28,7 +28,7 @@ var (
 // actions (or an Action pattern matching none), unknown condition
 // operators or keys, operators that do not apply to a key's type, and
 // values of the wrong type are all refused.
-func Parse(doc []byte, s *Schema) (*Policy, error) {
+func Compile(doc []byte, s *Schema) (*Policy, error) {
 	sc, err := s.compile()
 	if err != nil {
 		return nil, err

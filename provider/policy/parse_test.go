@@ -123,7 +123,7 @@ var parseErrorCases = []struct {
 func TestParseErrors(t *testing.T) {
 	for _, tc := range parseErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Parse([]byte(tc.doc), testSchema())
+			p, err := Compile([]byte(tc.doc), testSchema())
 			require.Error(t, err)
 			assert.Nil(t, p)
 			var pe *ParseError
@@ -150,11 +150,11 @@ func TestParseErrors(t *testing.T) {
 func TestParseErrorText(t *testing.T) {
 	d := "{\"Version\":\"1.1\",\"Statement\":[\n" + allowAll + ",\n" + allowB + ",\n" +
 		`{"Sid":"DenyPlain","Effect":"Deny","Action":"*",` + "\n" + `"Condition":{"StringEqual":{"kms:KeySpec":"SM2"}}}]}`
-	_, err := Parse([]byte(d), testSchema())
+	_, err := Compile([]byte(d), testSchema())
 	require.Error(t, err)
 	assert.Equal(t, `policy: statement 2 (Sid "DenyPlain"): unknown condition operator "StringEqual" (line 5)`, err.Error())
 
-	_, err = Parse([]byte("{\n\"Version\": \"1.0\",\n\"Statement\": []}"), testSchema())
+	_, err = Compile([]byte("{\n\"Version\": \"1.0\",\n\"Statement\": []}"), testSchema())
 	assert.EqualError(t, err, `policy: Version "1.0" is not one of "1.1" or "2012-10-17" (line 2)`)
 }
 
@@ -166,11 +166,11 @@ func TestParseGood(t *testing.T) {
 		`{"Version":"1.1","Statement":{"Effect":"Allow","Action":"*","Condition":{}}}`,
 		` {"Version":"1.1","Statement":{"Effect":"Allow","Action":"*"}}` + "\n",
 	} {
-		p, err := Parse([]byte(d), testSchema())
+		p, err := Compile([]byte(d), testSchema())
 		require.NoError(t, err, d)
 		assert.NotNil(t, p)
 	}
-	p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*"}}`), testSchema())
+	p, err := Compile([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*"}}`), testSchema())
 	require.NoError(t, err)
 	assert.Equal(t, "2012-10-17", p.Version())
 }
@@ -196,7 +196,7 @@ func TestSchemaErrors(t *testing.T) {
 		{"key with a space", &Schema{Actions: []string{"a"}, Keys: []KeySpec{{Name: "k k"}}}, `condition key "k k"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(good), tc.schema)
+			_, err := Compile([]byte(good), tc.schema)
 			require.Error(t, err)
 			var pe *ParseError
 			assert.False(t, errors.As(err, &pe))

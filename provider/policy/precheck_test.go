@@ -19,7 +19,7 @@ func TestPrecheck(t *testing.T) {
 	  {"Sid":"NoExternal","Effect":"Deny","Action":"kms:cmk:*","Condition":{"StringEquals":{"kms:KeyOrigin":"external"}}},
 	  {"Sid":"HSMOnly","Effect":"Allow","Action":"kms:cmk:createDataKeyPair","Condition":{"StringEquals":{"kms:KeyOrigin":"hsm","kms:KeySpec":"SM2"}}}
 	]}`
-	p, err := Parse([]byte(doc), schema)
+	p, err := Compile([]byte(doc), schema)
 	require.NoError(t, err)
 	keyUnknown := func(k string) bool { return k == "kms:KeyOrigin" }
 	req := func(action, spec, plain, origin string) *Request {
@@ -61,7 +61,7 @@ func TestPrecheck(t *testing.T) {
 // with every key unknown it never refuses what Evaluate allows.
 func TestPrecheckAgreesWithEvaluate(t *testing.T) {
 	for _, pc := range evalCases {
-		p, err := Parse([]byte(pc.policy), testSchema())
+		p, err := Compile([]byte(pc.policy), testSchema())
 		require.NoError(t, err)
 		for _, rc := range pc.reqs {
 			full := p.Evaluate(&rc.req)
