@@ -9,7 +9,9 @@ import (
 // a *FileError naming the file, so errors.Is and errors.As both work.
 var (
 	// ErrWrongPassphrase: the passphrase does not open the sealed keyring.
-	ErrWrongPassphrase = errors.New("keyring: wrong passphrase")
+	// The kdf section decides what a passphrase derives, so an edit of it
+	// shows the same way.
+	ErrWrongPassphrase = errors.New("keyring: wrong passphrase (or the file's kdf section was changed)")
 	// ErrPassphraseRequired: the keyring is sealed and no passphrase was
 	// given.
 	ErrPassphraseRequired = errors.New("keyring: sealed with a passphrase, and none was given")

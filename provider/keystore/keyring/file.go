@@ -116,8 +116,17 @@ func (f *fileStore) fail(err error) error {
 	if errors.As(err, &pe) && (pe.Path == f.path) {
 		err = pe.Err
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		err = notExist{}
+	}
 	return &FileError{Path: f.path, Err: err}
 }
+
+// notExist is a missing keyring file: "keyring: PATH: does not exist".
+type notExist struct{}
+
+func (notExist) Error() string        { return "does not exist" }
+func (notExist) Is(target error) bool { return target == fs.ErrNotExist }
 
 // read returns the file's bytes, bounded by maxFileSize. Writers replace
 // the file by rename, so the bytes are one whole version of it.
