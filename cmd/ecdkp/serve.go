@@ -31,6 +31,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if (*ak == "") != (*sk == "") {
 		return errors.New("--ak and --sk go together")
 	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	sf.log = log // the keyring's warnings and reloads: a running server follows its file
 	kr, p, err := sf.openProvider(e)
 	if err != nil {
 		return err
@@ -47,7 +49,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *ak != "" {
 		authns = append(authns, auth.AKSK(auth.StaticCredentials(map[string]string{*ak: *sk})))
 	}
-	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	opts := []huawei.Option{huawei.WithLogger(log)}
 	switch len(authns) {
 	case 0:
