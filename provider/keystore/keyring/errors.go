@@ -41,8 +41,10 @@ var (
 // cause, which wraps one of the errors above, fs.ErrNotExist or a system
 // error.
 type FileError struct {
+	// Path is the keyring file.
 	Path string
-	Err  error
+	// Err is the cause.
+	Err error
 }
 
 // Error is "keyring: PATH: cause".

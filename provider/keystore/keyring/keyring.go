@@ -102,7 +102,8 @@ func WithoutCreate() Option {
 }
 
 // WithCreated calls created(path) after a change of the keyring created
-// its file.
+// its file. It runs under the keyring's locks, so it must not use the
+// keyring.
 func WithCreated(created func(path string)) Option {
 	return func(o *options) { o.created = created }
 }

@@ -2,6 +2,8 @@ package keyring
 
 import (
 	"crypto/sha256"
+	"errors"
+	"io/fs"
 	"sync"
 	"time"
 )
@@ -57,6 +59,9 @@ func (r *ring) reload(rs *reloadState) {
 	defer r.mu.Unlock()
 	b, err := f.read()
 	if err != nil {
+		if !f.exists && errors.Is(err, fs.ErrNotExist) {
+			return // not created yet: the first change will
+		}
 		if msg := err.Error(); msg != rs.lastErr {
 			rs.lastErr = msg
 			f.opts.log.Error("keyring: reload failed; keeping the last good keys", "path", f.path, "err", msg)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -180,4 +181,25 @@ func TestConcurrentKeyrings(t *testing.T) {
 	list, err := r.ListKeys(ctx)
 	require.NoError(t, err)
 	assert.Len(t, list, 1+n*each)
+}
+
+// TestReloadBeforeFirstUse: a keyring whose file is not created yet logs
+// nothing while it waits, and follows the file once another process makes
+// it; a file removed after that is reported.
+func TestReloadBeforeFirstUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keyring.json")
+	var logs syncBuffer
+	r, err := openT(t, path, WithReload(5*time.Millisecond), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond)
+	assert.Empty(t, logs.String())
+	w, err := openT(t, path, WithReload(0))
+	require.NoError(t, err)
+	md, err := w.DefaultKey(context.Background())
+	require.NoError(t, err)
+	within(t, time.Second, "the new file is followed", func() bool { _, ok := keyState(r, md.KeyID); return ok })
+	require.NoError(t, os.Remove(path))
+	within(t, time.Second, "the removal is reported", func() bool { return strings.Contains(logs.String(), "does not exist") })
+	_, ok := keyState(r, md.KeyID)
+	assert.True(t, ok, "the last good keys stay")
 }
