@@ -2,16 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
-const keysSynopsis = "keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID  [--keystore keyring|pkcs11] [--keyring PATH]"
+const keysSynopsis = "keys create [--spec AES_256|SM4] [--project P] | list | enable ID | disable ID | rotate ID | seal | passphrase  [--keystore keyring|pkcs11] [--keyring PATH]"
+
+const keysSubcommands = "create, list, enable, disable, rotate, seal or passphrase"
 
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n", keysSynopsis)
+		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\n"+
+			"seal seals an unsealed keyring with $ECDKP_PASSPHRASE (or a passphrase typed at the terminal);\n"+
+			"passphrase changes it, from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE (or typed).\n", keysSynopsis)
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -19,25 +25,31 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "create", "list", "enable", "disable", "rotate":
+	case "create", "list", "enable", "disable", "rotate", "seal", "passphrase":
 	default:
-		return fmt.Errorf("unknown keys subcommand %q; want create, list, enable, disable or rotate", sub)
+		return fmt.Errorf("unknown keys subcommand %q; want %s", sub, keysSubcommands)
 	}
 	fs := newFlags(e, "keys "+sub, keysSynopsis)
 	sf := addStoreFlags(fs)
-	var spec *string
+	var spec, project *string
 	if sub == "create" {
 		spec = fs.String("spec", string(keystore.AES256), "master key spec: AES_256 or SM4")
+		project = fs.String("project", keystore.DefaultProject, "the project owning the key: 1 to 64 of [0-9A-Za-z_-]")
+		sf.create = true
 	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	wantArgs := 1
-	if sub == "create" || sub == "list" {
+	switch sub {
+	case "create", "list", "seal", "passphrase":
 		wantArgs = 0
 	}
 	if fs.NArg() != wantArgs {
 		return fmt.Errorf("keys %s takes %d argument(s), got %d", sub, wantArgs, fs.NArg())
+	}
+	if sub == "seal" || sub == "passphrase" {
+		return runReseal(ctx, e, sub, sf)
 	}
 	kr, err := sf.open(e)
 	if err != nil {
@@ -47,7 +59,7 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	var out any
 	switch sub {
 	case "create":
-		out, err = kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.MasterKeySpec(*spec)})
+		out, err = kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.MasterKeySpec(*spec), Project: *project})
 	case "list":
 		out, err = kr.ListKeys(ctx)
 	case "enable":
@@ -56,11 +68,81 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		out, err = kr.SetKeyState(ctx, fs.Arg(0), keystore.KeyDisabled)
 	case "rotate":
 		out, err = kr.RotateKey(ctx, fs.Arg(0))
-	default:
-		return fmt.Errorf("unknown keys subcommand %q; want create, list, enable, disable or rotate", sub)
 	}
 	if err != nil {
 		return err
 	}
 	return printJSON(e.stdout, out)
+}
+
+// resealed is what keys seal and keys passphrase print.
+type resealed struct {
+	Keyring string                 `json:"keyring"`
+	Sealed  bool                   `json:"sealed"`
+	Keys    []keystore.KeyMetadata `json:"keys"`
+}
+
+// runReseal seals the keyring (seal) or changes its passphrase
+// (passphrase), atomically under its lock. Passphrases come from the
+// environment or the terminal, never from the command line.
+func runReseal(ctx context.Context, e *env, sub string, sf storeFlags) error {
+	if *sf.kind != "keyring" {
+		return fmt.Errorf("keys %s applies to the keyring, not --keystore %s", sub, *sf.kind)
+	}
+	path, explicit, err := sf.keyringPath()
+	if err != nil {
+		return err
+	}
+	var keys []keystore.KeyMetadata
+	if sub == "seal" {
+		pass, err := passphrase(ctx, e, "ECDKP_PASSPHRASE", "new passphrase for "+path, true)
+		if err != nil {
+			return err
+		}
+		keys, err = keyring.Seal(path, pass)
+		if err != nil {
+			return keyringHint(err, explicit)
+		}
+	} else {
+		old, err := passphrase(ctx, e, "ECDKP_PASSPHRASE", "passphrase of "+path, false)
+		if err != nil {
+			return err
+		}
+		pass, err := passphrase(ctx, e, "ECDKP_NEW_PASSPHRASE", "new passphrase for "+path, true)
+		if err != nil {
+			return err
+		}
+		keys, err = keyring.ChangePassphrase(path, old, pass)
+		if err != nil {
+			return keyringHint(err, explicit)
+		}
+	}
+	return printJSON(e.stdout, resealed{Keyring: path, Sealed: true, Keys: keys})
+}
+
+var errNoTerminal = errors.New("stdin is not a terminal to prompt on")
+
+// passphrase is $name, or else typed at the terminal after prompt (twice
+// when confirm).
+func passphrase(ctx context.Context, e *env, name, prompt string, confirm bool) (string, error) {
+	if p := e.getenv(name); p != "" {
+		return p, nil
+	}
+	p, err := readHidden(ctx, e.stderr, prompt+": ")
+	if err != nil {
+		return "", fmt.Errorf("no passphrase: set %s (%v)", name, err)
+	}
+	if p == "" {
+		return "", errors.New("the passphrase is empty")
+	}
+	if confirm {
+		again, err := readHidden(ctx, e.stderr, "the same again: ")
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", errors.New("the two passphrases differ")
+		}
+	}
+	return p, nil
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"log/slog"
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/keystore"
@@ -11,15 +14,23 @@ import (
 )
 
 // storeFlags are the flags every subcommand takes to choose its master key
-// store.
+// store, and how the subcommand uses it.
 type storeFlags struct {
 	kind, path *string
+	// create lets an explicit --keyring PATH that does not exist be created
+	// (keys create); only the default keyring is otherwise created on first
+	// use.
+	create bool
+	// log, when set (serve), receives the keyring's warnings, and the
+	// keyring then follows changes other processes make to its file,
+	// reporting each reload there.
+	log *slog.Logger
 }
 
 func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	return storeFlags{
 		kind: fs.String("keystore", "keyring", "master key store: keyring, or pkcs11 (configured by ECDKP_PKCS11_MODULE, ECDKP_PKCS11_TOKEN, ECDKP_PKCS11_PIN)"),
-		path: fs.String("keyring", "", "keyring file (default $XDG_DATA_HOME/ecdkp/keyring.json); sealed with $ECDKP_PASSPHRASE when set"),
+		path: fs.String("keyring", "", "keyring file, which must exist (default $XDG_DATA_HOME/ecdkp/keyring.json, created on first use); $ECDKP_PASSPHRASE opens a sealed one"),
 	}
 }
 
@@ -45,23 +56,45 @@ func (s storeFlags) openProvider(e *env, opts ...provider.Option) (*store, *prov
 	return st, p, nil
 }
 
-// open opens the chosen store.
+// keyringPath is the keyring file: --keyring, or the default one.
+func (s storeFlags) keyringPath() (path string, explicit bool, err error) {
+	if *s.path != "" {
+		return *s.path, true, nil
+	}
+	path, err = keyring.DefaultPath()
+	return path, false, err
+}
+
+// open opens the chosen store. A keyring that is not sealed is said so on
+// stderr (or in serve's log), once.
 func (s storeFlags) open(e *env) (*store, error) {
 	switch *s.kind {
 	case "keyring":
-		path := *s.path
-		if path == "" {
-			p, err := keyring.DefaultPath()
-			if err != nil {
-				return nil, err
-			}
-			path = p
-		}
-		kr, err := keyring.Open(path, keyring.WithPassphrase(e.getenv("ECDKP_PASSPHRASE")))
+		path, explicit, err := s.keyringPath()
 		if err != nil {
 			return nil, err
 		}
-		return &store{kr, func() error { return nil }, path}, nil
+		opts := []keyring.Option{
+			keyring.WithPassphrase(e.getenv("ECDKP_PASSPHRASE")),
+			keyring.WithCreated(func(p string) { s.notice(e, "created keyring "+p, p) }),
+		}
+		if explicit && !s.create {
+			opts = append(opts, keyring.WithoutCreate())
+		}
+		if s.log != nil {
+			opts = append(opts, keyring.WithLogger(s.log))
+		} else {
+			opts = append(opts, keyring.WithReload(0)) // one short command
+		}
+		kr, err := keyring.Open(path, opts...)
+		if err != nil {
+			return nil, keyringHint(err, explicit)
+		}
+		if !kr.Sealed() {
+			s.warn(e, "keyring "+path+" is not sealed: its master keys are stored in the clear, protected only by the file's permissions; "+
+				"set ECDKP_PASSPHRASE and run 'ecdkp keys seal' to seal it", path)
+		}
+		return &store{kr, kr.Close, path}, nil
 	case "pkcs11":
 		cfg, err := pkcs11.ConfigFromEnv()
 		if err != nil {
@@ -74,4 +107,42 @@ func (s storeFlags) open(e *env) (*store, error) {
 		return &store{st, st.Close, "pkcs11:" + cfg.TokenLabel}, nil
 	}
 	return nil, fmt.Errorf("--keystore must be keyring or pkcs11, not %q", *s.kind)
+}
+
+// warn and notice write one line to stderr, or to serve's log.
+func (s storeFlags) warn(e *env, msg, path string) {
+	if s.log != nil {
+		s.log.Warn(msg, "keyring", path)
+		return
+	}
+	fmt.Fprintf(e.stderr, "ecdkp: warning: %s\n", msg)
+}
+
+func (s storeFlags) notice(e *env, msg, path string) {
+	if s.log != nil {
+		s.log.Info(msg, "keyring", path)
+		return
+	}
+	fmt.Fprintf(e.stderr, "ecdkp: %s\n", msg)
+}
+
+// keyringHint adds what to do to the keyring's refusals.
+func keyringHint(err error, explicit bool) error {
+	hint := ""
+	switch {
+	case errors.Is(err, keyring.ErrPassphraseRequired):
+		hint = "set ECDKP_PASSPHRASE"
+	case errors.Is(err, keyring.ErrNotSealed):
+		hint = "unset ECDKP_PASSPHRASE, or seal the keyring with 'ecdkp keys seal'"
+	case errors.Is(err, keyring.ErrLegacySealed):
+		hint = "after checking its keys, upgrade it once with 'ecdkp keys seal' (ECDKP_PASSPHRASE set)"
+	case errors.Is(err, keyring.ErrWrongPassphrase):
+		hint = "check ECDKP_PASSPHRASE"
+	case errors.Is(err, fs.ErrNotExist) && explicit:
+		hint = "check --keyring, or create the keyring with 'ecdkp keys create --keyring PATH'"
+	}
+	if hint == "" {
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, hint)
 }

@@ -59,7 +59,13 @@ func TestBinaryLifecycle(t *testing.T) {
 	kr := filepath.Join(dir, "keyring.json")
 	env := []string{"ECDKP_PASSPHRASE=test passphrase", "XDG_DATA_HOME=" + filepath.Join(dir, "xdg")}
 
-	r := runBin(t, bin, env, "create", "--key-spec", "SM2", "--keyring", kr, "--aad", "ctx", "--pem")
+	r := runBin(t, bin, env, "create", "--key-spec", "SM2", "--keyring", kr)
+	require.Equal(t, 1, r.code, "an explicit --keyring that does not exist is not created by create")
+	assert.Contains(t, r.stderr, kr)
+	r = runBin(t, bin, env, "keys", "create", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "created keyring "+kr)
+	r = runBin(t, bin, env, "create", "--key-spec", "SM2", "--keyring", kr, "--aad", "ctx", "--pem")
 	require.Equal(t, 0, r.code, r.stderr)
 	var created struct {
 		provider.CreateEcDatakeyPairResponse

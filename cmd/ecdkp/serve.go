@@ -54,6 +54,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeAudit()
 	auditor := provider.NewJSONAuditor(auditOut, errorCode)
+	sf.log = log // the keyring's warnings and reloads: a running server follows its file
 	kr, p, err := sf.openProvider(e, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor))
 	if err != nil {
 		return err

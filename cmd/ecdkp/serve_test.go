@@ -52,18 +52,20 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startServe runs `ecdkp serve args...` in process until the test ends and
+// serveInProcess runs `ecdkp serve args...` in process until the test ends and
 // returns its address once it logs "serving"; vars is its environment.
-func startServe(t *testing.T, vars map[string]string, args ...string) *served {
+func serveInProcess(t *testing.T, vars map[string]string, args ...string) *served {
 	t.Helper()
 	pr, pw := io.Pipe()
 	logs := &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
+	var code int
+	done := make(chan struct{})
 	e := &env{stdout: io.Discard, stderr: pw, getenv: func(k string) string { return vars[k] }}
 	go func() {
-		done <- run(ctx, e, append([]string{"serve"}, args...))
+		code = run(ctx, e, append([]string{"serve"}, args...))
 		pw.Close()
+		close(done)
 	}()
 	addr := make(chan string, 1)
 	go func() {
@@ -83,12 +85,23 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *served {
 	select {
 	case a := <-addr:
 		return &served{addr: a, logs: logs}
-	case code := <-done:
+	case <-done:
 		t.Fatalf("serve exited with %d: %s", code, logs.String())
 	case <-time.After(20 * time.Second):
 		t.Fatalf("serve did not start: %s", logs.String())
 	}
 	return nil
+}
+
+// newKeyringFile makes a keyring file with one key (an explicit --keyring
+// path must exist).
+func newKeyringFile(t *testing.T) string {
+	t.Helper()
+	kr := filepath.Join(t.TempDir(), "keyring.json")
+	var so, se strings.Builder
+	e := &env{stdout: &so, stderr: &se, getenv: func(string) string { return "" }}
+	require.Equal(t, 0, run(context.Background(), e, []string{"keys", "create", "--keyring", kr}), se.String())
+	return kr
 }
 
 // selfSigned writes a certificate and key for 127.0.0.1 and returns their
@@ -140,7 +153,7 @@ func createOn(t *testing.T, client *http.Client, base, token string) int {
 // unauthenticated off loopback, or plain HTTP off loopback; it serves TLS
 // when given a certificate; a secret on argv works but is warned about.
 func TestServeSecureByDefault(t *testing.T) {
-	kr := filepath.Join(t.TempDir(), "keyring.json")
+	kr := newKeyringFile(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte("file-token\n"), 0o600))
 	for _, tc := range []struct {
@@ -167,7 +180,7 @@ func TestServeSecureByDefault(t *testing.T) {
 
 	t.Run("token from a file over TLS", func(t *testing.T) {
 		cert, key, pool := selfSigned(t)
-		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token-file", tokenFile, "--tls-cert", cert, "--tls-key", key)
+		s := serveInProcess(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token-file", tokenFile, "--tls-cert", cert, "--tls-key", key)
 		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 		assert.Equal(t, http.StatusNotFound, createOn(t, client, "https://"+s.addr, "file-token"), "authenticated, unknown key")
 		assert.Equal(t, http.StatusUnauthorized, createOn(t, client, "https://"+s.addr, "wrong"))
@@ -180,13 +193,13 @@ func TestServeSecureByDefault(t *testing.T) {
 		assert.NotContains(t, s.logs.String(), "file-token")
 	})
 	t.Run("token on argv is warned about", func(t *testing.T) {
-		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token", "argv-token")
+		s := serveInProcess(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--token", "argv-token")
 		assert.Equal(t, http.StatusNotFound, createOn(t, http.DefaultClient, "http://"+s.addr, "argv-token"))
 		assert.Contains(t, s.logs.String(), "visible to every user")
 		assert.NotContains(t, s.logs.String(), "argv-token")
 	})
 	t.Run("unauthenticated on loopback says so", func(t *testing.T) {
-		s := startServe(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--allow-unauthenticated")
+		s := serveInProcess(t, nil, "--addr", "127.0.0.1:0", "--keyring", kr, "--allow-unauthenticated")
 		assert.Equal(t, http.StatusNotFound, createOn(t, http.DefaultClient, "http://"+s.addr, ""))
 		assert.Contains(t, s.logs.String(), "WITHOUT authentication")
 	})
@@ -243,9 +256,8 @@ func TestIsLoopback(t *testing.T) {
 // included, with who, what and the outcome, written before the answer; no
 // private key of the run is in the audit trail or the logs.
 func TestServeAuditTrail(t *testing.T) {
-	dir := t.TempDir()
-	kr, audit := filepath.Join(dir, "keyring.json"), filepath.Join(dir, "audit.jsonl")
-	s := startServe(t, map[string]string{"ECDKP_TOKEN": "audit-token"}, "--addr", "127.0.0.1:0", "--keyring", kr, "--audit-log", audit)
+	kr, audit := newKeyringFile(t), filepath.Join(t.TempDir(), "audit.jsonl")
+	s := serveInProcess(t, map[string]string{"ECDKP_TOKEN": "audit-token"}, "--addr", "127.0.0.1:0", "--keyring", kr, "--audit-log", audit)
 	var keyID string
 	for _, l := range strings.Split(s.logs.String(), "\n") {
 		var m struct {

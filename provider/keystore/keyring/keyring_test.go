@@ -21,6 +21,16 @@ import (
 
 var fastArgon = WithArgon2(Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
 
+// openT opens a keyring file and closes it when the test ends.
+func openT(t testing.TB, path string, opts ...Option) (*Keyring, error) {
+	t.Helper()
+	r, err := Open(path, opts...)
+	if err == nil {
+		t.Cleanup(func() { r.Close() })
+	}
+	return r, err
+}
+
 func TestSuiteMemory(t *testing.T) {
 	providertest.Run(t, func(testing.TB) keystore.KeyManager { return New() })
 }
@@ -29,7 +39,7 @@ func TestSuiteMemory(t *testing.T) {
 // every state change and rotation goes through a save.
 func TestSuiteFile(t *testing.T) {
 	providertest.Run(t, func(t testing.TB) keystore.KeyManager {
-		r, err := Open(filepath.Join(t.TempDir(), "keyring.json"), WithPassphrase("pw"), fastArgon)
+		r, err := openT(t, filepath.Join(t.TempDir(), "keyring.json"), WithPassphrase("pw"), fastArgon)
 		require.NoError(t, err)
 		return r
 	})
@@ -38,7 +48,7 @@ func TestSuiteFile(t *testing.T) {
 func TestDefaultKeyCreatedOnFirstUse(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "keyring.json")
-	r, err := Open(path)
+	r, err := openT(t, path)
 	require.NoError(t, err)
 	_, err = os.Stat(path)
 	require.ErrorIs(t, err, os.ErrNotExist, "opening does not write")
@@ -55,7 +65,7 @@ func TestDefaultKeyCreatedOnFirstUse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 
-	r2, err := Open(path)
+	r2, err := openT(t, path)
 	require.NoError(t, err)
 	md2, err := r2.DefaultKey(ctx)
 	require.NoError(t, err)
@@ -69,7 +79,7 @@ func TestPersistence(t *testing.T) {
 	for _, pass := range []string{"", "correct horse"} {
 		t.Run("passphrase="+pass, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "keyring.json")
-			r, err := Open(path, WithPassphrase(pass), fastArgon)
+			r, err := openT(t, path, WithPassphrase(pass), fastArgon)
 			require.NoError(t, err)
 			a, err := r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 			require.NoError(t, err)
@@ -84,7 +94,7 @@ func TestPersistence(t *testing.T) {
 			env, err := wrap.MasterKeyWrapper{Key: mk, Spec: curves.P256}.Wrap(ctx, []byte("secret pkcs8"), nil)
 			require.NoError(t, err)
 
-			r2, err := Open(path, WithPassphrase(pass), fastArgon)
+			r2, err := openT(t, path, WithPassphrase(pass), fastArgon)
 			require.NoError(t, err)
 			list, err := r2.ListKeys(ctx)
 			require.NoError(t, err)
@@ -117,17 +127,18 @@ func TestPersistence(t *testing.T) {
 func TestWrongPassphrase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "keyring.json")
-	r, err := Open(path, WithPassphrase("right"), fastArgon)
+	r, err := openT(t, path, WithPassphrase("right"), fastArgon)
 	require.NoError(t, err)
 	_, err = r.DefaultKey(ctx)
 	require.NoError(t, err)
 
-	_, err = Open(path, WithPassphrase("wrong"))
+	_, err = openT(t, path, WithPassphrase("wrong"))
 	assert.ErrorIs(t, err, ErrWrongPassphrase)
-	_, err = Open(path)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "ECDKP_PASSPHRASE")
-	_, err = Open(path, WithPassphrase("right"))
+	assert.ErrorContains(t, err, path, "the error names the file")
+	_, err = openT(t, path)
+	assert.ErrorIs(t, err, ErrPassphraseRequired)
+	assert.ErrorContains(t, err, path)
+	_, err = openT(t, path, WithPassphrase("right"))
 	assert.NoError(t, err, "the file keeps its own Argon2 parameters")
 }
 
@@ -138,7 +149,7 @@ func TestDefaultArgon2(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "keyring.json")
-	r, err := Open(path, WithPassphrase("pw"))
+	r, err := openT(t, path, WithPassphrase("pw"))
 	require.NoError(t, err)
 	_, err = r.DefaultKey(ctx)
 	require.NoError(t, err)
@@ -155,7 +166,7 @@ func TestCrashSafety(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keyring.json")
-	r, err := Open(path)
+	r, err := openT(t, path)
 	require.NoError(t, err)
 	md, err := r.DefaultKey(ctx)
 	require.NoError(t, err)
@@ -175,9 +186,7 @@ func TestCrashSafety(t *testing.T) {
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the old file is intact")
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	assert.Len(t, entries, 1, "no temporary file is left behind")
+	assert.Empty(t, tempFiles(t, path), "no temporary file is left behind")
 	list, err := r.ListKeys(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1, "memory rolled back with the file")
@@ -187,21 +196,41 @@ func TestCrashSafety(t *testing.T) {
 
 func TestOpenRejectsBadFiles(t *testing.T) {
 	dir := t.TempDir()
-	for name, content := range map[string]string{
-		"not json":        "{",
-		"wrong format":    `{"format":"other/v9","keys":[]}`,
-		"bad key id":      `{"format":"ecdkp-keyring/v1","keys":[{"key_id":"nope","key_spec":"AES_256","key_state":"Enabled","current_version":1,"versions":["AAAA"]}]}`,
-		"bad spec":        `{"format":"ecdkp-keyring/v1","keys":[{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"RSA","key_state":"Enabled","current_version":1,"versions":["AAAA"]}]}`,
-		"bad state":       `{"format":"ecdkp-keyring/v1","keys":[{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"AES_256","key_state":"Zombie","current_version":1,"versions":["AAAA"]}]}`,
-		"version count":   `{"format":"ecdkp-keyring/v1","keys":[{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"AES_256","key_state":"Enabled","current_version":2,"versions":["AAAA"]}]}`,
-		"short material":  `{"format":"ecdkp-keyring/v1","keys":[{"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"AES_256","key_state":"Enabled","current_version":1,"versions":["AAAA"]}]}`,
-		"unknown default": `{"format":"ecdkp-keyring/v1","default_key_id":"00000000-0000-4000-8000-000000000001","keys":[]}`,
-	} {
-		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
-		_, err := Open(p)
-		assert.Error(t, err, name)
+	const good = `"key_id":"00000000-0000-4000-8000-000000000000","key_spec":"AES_256","key_usage":"ENCRYPT_DECRYPT","key_state":"Enabled","origin":"kms","current_version":1,"versions":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]`
+	v1 := func(key string) string {
+		return `{"format":"ecdkp-keyring/v1","keys":[{` + key + `}]}`
 	}
+	for _, tc := range []struct{ name, content, want string }{
+		{"not json", "{", "not a keyring file"},
+		{"trailing data", v1(good) + "{}", "data after"},
+		{"unknown member", `{"format":"ecdkp-keyring/v1","keys":[],"extra":1}`, "unknown field"},
+		{"bad key id", v1(strings.Replace(good, "00000000-0000-4000-8000-000000000000", "nope", 1)), "bad key id"},
+		{"bad spec", v1(strings.Replace(good, "AES_256", "RSA", 1)), "RSA"},
+		{"bad state", v1(strings.Replace(good, `"Enabled"`, `"Zombie"`, 1)), "unknown state"},
+		{"bad usage", v1(strings.Replace(good, "ENCRYPT_DECRYPT", "SIGN_VERIFY", 1)), "usage"},
+		{"bad origin", v1(strings.Replace(good, `"kms"`, `"moon"`, 1)), "origin"},
+		{"bad project", v1(good + `,"project":"a b"`), "project"},
+		{"version count", v1(strings.Replace(good, `"current_version":1`, `"current_version":2`, 1)), "versions but current_version"},
+		{"short material", v1(strings.Replace(good, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "AAAA", 1)), "version 1"},
+		{"not base64", v1(strings.Replace(good, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "!!", 1)), "not base64"},
+		{"duplicate", `{"format":"ecdkp-keyring/v1","keys":[{` + good + `},{` + good + `}]}`, "appears twice"},
+		{"unknown default", `{"format":"ecdkp-keyring/v1","default_key_id":"00000000-0000-4000-8000-000000000001","keys":[]}`, "not in the keyring"},
+		{"default flag", v1(good + `,"default":true`), "default flag"},
+		{"v1 with a checksum", `{"format":"ecdkp-keyring/v1","keys":[],"checksum":"00"}`, "members of v2"},
+		{"v2 without checksum", `{"format":"ecdkp-keyring/v2","keys":[]}`, "no checksum"},
+		{"v2 wrong checksum", `{"format":"ecdkp-keyring/v2","keys":[],"checksum":"00"}`, "checksum does not match"},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
+		require.NoError(t, os.WriteFile(p, []byte(tc.content), 0o600))
+		_, err := openT(t, p)
+		assert.ErrorIs(t, err, ErrDamaged, tc.name)
+		assert.ErrorContains(t, err, p, tc.name)
+		assert.ErrorContains(t, err, tc.want, tc.name)
+	}
+	p := filepath.Join(dir, "v9")
+	require.NoError(t, os.WriteFile(p, []byte(`{"format":"other/v9","keys":[]}`), 0o600))
+	_, err := openT(t, p)
+	assert.ErrorContains(t, err, `format "other/v9"`)
 }
 
 func TestManagementErrors(t *testing.T) {
