@@ -2,7 +2,6 @@ package wrap
 
 import (
 	"crypto/aes"
-	"crypto/x509"
 	"errors"
 	"testing"
 
@@ -23,7 +22,7 @@ func TestErrorClassesAreShared(t *testing.T) {
 	_, kwpErr := kwp.Unwrap(block, make([]byte, 24))
 	_, cmsErr := cms.Parse([]byte("not BER"))
 	_, cbcErr := cms.OpenCBC(make([]byte, cms.CEKSize), make([]byte, cms.IVSize), make([]byte, 16))
-	v, err := attest.NewNSMVerifier(x509.NewCertPool())
+	v, err := attest.NewNSMVerifier(attest.DefaultRoots())
 	require.NoError(t, err)
 	_, attErr := v.Verify([]byte("not COSE"))
 

@@ -94,11 +94,9 @@ func (p *PKI) NewLeaf(t testing.TB, pub crypto.PublicKey, ca bool, notBefore, no
 	return der
 }
 
-// Roots is a pool holding the test root.
-func (p *PKI) Roots() *x509.CertPool {
-	pool := x509.NewCertPool()
-	pool.AddCert(p.Root)
-	return pool
+// Roots is the test root, for attest.NewNSMVerifier.
+func (p *PKI) Roots() []*x509.Certificate {
+	return []*x509.Certificate{p.Root}
 }
 
 // PCR returns a 48-byte PCR value filled with b.

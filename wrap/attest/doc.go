@@ -5,19 +5,24 @@
 // certificate that signed it.
 //
 // A [Verifier] checks a document and returns its [Document]; [NSMVerifier]
-// is the verifier of the NSM format. It checks, in this order: the
+// is the verifier of the NSM format. It checks, cheap checks first: the
 // COSE_Sign1 structure and its ES384 algorithm; every payload field, its
-// type and size, refusing fields it does not know; the signature, by the
-// leaf certificate's P-384 key; the chain leaf <- cabundle <- one of the
-// configured roots at the verifier's clock; the timestamp against that
-// clock. Every failure wraps [ErrInvalid] (which package wrap exports as
-// wrap.ErrInvalidAttestation) and says which check failed.
+// type and size, refusing fields it does not know; the timestamp against
+// its clock (at most [DefaultMaxAge] old unless [WithMaxAge]); no
+// debug-mode enclave (all-zero PCR0..2) unless [WithDebugEnclaves]; the
+// chain as the one path the cabundle states, from a pinned root down (never
+// a search over the bundle, so a bundle of look-alike CAs costs at most one
+// signature check each, and anything off the path is refused); the
+// signature, by the leaf certificate's P-384 key. Every failure wraps
+// [ErrInvalid] (which package wrap exports as wrap.ErrInvalidAttestation)
+// and says which check failed. The nonce is the enclave's own: like AWS
+// KMS, the verifier returns it without judging it.
 //
 // Trust roots are data. A [Root] is a CA certificate's name, PEM and pinned
-// SHA-256 fingerprint. [DefaultRoots] is a pool of the built-in roots
+// SHA-256 fingerprint. [DefaultRoots] are the built-in roots
 // ([BuiltinRoots]: AWS Nitro Enclaves Root-G1); [ParseRootsPEM] reads a PEM
-// bundle a user gives, strictly; [Pool] makes a pool of any roots, checking
-// each against its fingerprint. Another platform's root is one more entry of
+// bundle a user gives, strictly; [Certificates] checks any roots against
+// their fingerprints, for [NewNSMVerifier]. Another platform's root is one more entry of
 // the built-in table. Huawei Cloud QingTian enclaves issue documents of the
 // same structure, but with the public key in a field named pubkey and larger
 // size limits, which NSMVerifier refuses as they stand.

@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +29,9 @@ const (
 	// DefaultClockSkew is how far in the future a document's timestamp may
 	// be, by default.
 	DefaultClockSkew = 5 * time.Minute
+	// DefaultMaxAge is how old a document may be, by default: an enclave
+	// asks for a fresh one for each request.
+	DefaultMaxAge = 5 * time.Minute
 )
 
 // NSMVerifier verifies attestation documents in the format of the Nitro
@@ -37,10 +42,11 @@ const (
 // with one instance certificate pays the chain's signature checks once;
 // the document's own signature is checked every time.
 type NSMVerifier struct {
-	roots  *x509.CertPool
+	roots  []*x509.Certificate
 	maxAge time.Duration
 	skew   time.Duration
 	now    func() time.Time
+	debug  bool
 
 	mu     sync.Mutex
 	chains map[[32]byte]chainValidity
@@ -57,8 +63,8 @@ const maxCachedChains = 256
 type Option func(*NSMVerifier)
 
 // WithMaxAge rejects documents whose timestamp is more than d before the
-// verifier's clock. Zero, the default, sets no limit beyond the leaf
-// certificate's validity (about three hours for Nitro).
+// verifier's clock (DefaultMaxAge by default). Zero sets no limit beyond
+// the leaf certificate's validity (about three hours for Nitro).
 func WithMaxAge(d time.Duration) Option {
 	return func(v *NSMVerifier) { v.maxAge = d }
 }
@@ -69,6 +75,13 @@ func WithClockSkew(d time.Duration) Option {
 	return func(v *NSMVerifier) { v.skew = d }
 }
 
+// WithDebugEnclaves accepts documents of enclaves in debug mode, whose
+// PCR0, PCR1 and PCR2 are all zeros: their memory can be read by the
+// parent instance, so by default they are refused.
+func WithDebugEnclaves() Option {
+	return func(v *NSMVerifier) { v.debug = true }
+}
+
 // WithClock sets the verifier's clock (time.Now by default); tests use it to
 // verify documents at a fixed time.
 func WithClock(now func() time.Time) Option {
@@ -76,14 +89,15 @@ func WithClock(now func() time.Time) Option {
 }
 
 // NewNSMVerifier returns a verifier trusting roots, normally DefaultRoots()
-// (the AWS Nitro Enclaves Root-G1 certificate) or a Pool of given roots.
-func NewNSMVerifier(roots *x509.CertPool, opts ...Option) (*NSMVerifier, error) {
-	v := &NSMVerifier{roots: roots, skew: DefaultClockSkew, now: time.Now, chains: map[[32]byte]chainValidity{}}
+// (the AWS Nitro Enclaves Root-G1 certificate) or the Certificates of
+// given roots.
+func NewNSMVerifier(roots []*x509.Certificate, opts ...Option) (*NSMVerifier, error) {
+	v := &NSMVerifier{roots: slices.Clone(roots), skew: DefaultClockSkew, maxAge: DefaultMaxAge, now: time.Now, chains: map[[32]byte]chainValidity{}}
 	for _, o := range opts {
 		o(v)
 	}
 	switch {
-	case roots == nil:
+	case len(roots) == 0 || slices.Contains(roots, nil):
 		return nil, errors.New("attest: NewNSMVerifier: no root certificates")
 	case v.now == nil:
 		return nil, errors.New("attest: NewNSMVerifier: nil clock")
@@ -110,14 +124,23 @@ func invalid(format string, args ...any) error {
 //     bytes: required here, the key to encrypt to),
 //     user_data and nonce (0..512 bytes, optional; null counts as absent, as
 //     AWS's NSM writes absent optional fields);
-//   - the signature, by the leaf certificate's ECDSA P-384 key;
-//   - the chain leaf <- cabundle <- one of the configured roots, at the
-//     verifier's current time (as the AWS SDKs verify, not at the document's
-//     timestamp), with the leaf a non-CA certificate for digitalSignature;
-//   - the timestamp: at most the clock skew ahead of now and, with
-//     WithMaxAge, at most the max age behind it.
+//   - the timestamp: at most the clock skew ahead of now and at most the
+//     max age (DefaultMaxAge unless WithMaxAge) behind it;
+//   - unless WithDebugEnclaves, no all-zero PCR0, PCR1 or PCR2 (a debug-mode
+//     enclave);
+//   - the chain, checked as one path from the pinned roots down, never
+//     searched for: cabundle[0] is one of the configured roots (or issued
+//     by one), each next certificate is a CA issued by the one before it,
+//     and the leaf is issued by the last; every certificate valid at the
+//     verifier's current time (as the AWS SDKs verify, not at the
+//     document's timestamp), path lengths respected, the leaf a non-CA
+//     certificate for digitalSignature. A bundle can therefore hold
+//     nothing but its path, and costs at most one signature check per
+//     certificate;
+//   - the document's signature, by the leaf certificate's ECDSA P-384 key.
 //
-// Every error wraps ErrInvalid and says which check failed.
+// The cheap checks come first. Every error wraps ErrInvalid and says which
+// check failed.
 func (v *NSMVerifier) Verify(doc []byte) (*Document, error) {
 	if len(doc) == 0 {
 		return nil, invalid("document is empty")
@@ -148,17 +171,7 @@ func (v *NSMVerifier) Verify(doc []byte) (*Document, error) {
 	if !ok || leafKey.Curve != elliptic.P384() {
 		return nil, invalid("leaf certificate key is not ECDSA P-384, as ES384 needs")
 	}
-	verifier, err := cose.NewVerifier(cose.AlgorithmES384, leafKey)
-	if err != nil {
-		return nil, invalid("leaf certificate key: %v", err)
-	}
-	if err := msg.Verify(nil, verifier); err != nil {
-		return nil, invalid("COSE signature does not verify with the leaf certificate's key")
-	}
 	now := v.now()
-	if err := v.verifyChain(leaf, p.cabundle, now); err != nil {
-		return nil, err
-	}
 	if p.timestamp > math.MaxInt64 {
 		return nil, invalid("timestamp %d is out of range", p.timestamp)
 	}
@@ -168,6 +181,23 @@ func (v *NSMVerifier) Verify(doc []byte) (*Document, error) {
 	}
 	if age := now.Sub(ts); v.maxAge > 0 && age > v.maxAge {
 		return nil, invalid("document is %s old, more than the %s allowed", age.Round(time.Second), v.maxAge)
+	}
+	if !v.debug {
+		for _, i := range []int{0, 1, 2} {
+			if pcr, ok := p.pcrs[i]; ok && allZero(pcr) {
+				return nil, invalid("PCR%d is all zeros: the enclave runs in debug mode, which is refused", i)
+			}
+		}
+	}
+	if err := v.verifyChain(leaf, p.cabundle, now); err != nil {
+		return nil, err
+	}
+	verifier, err := cose.NewVerifier(cose.AlgorithmES384, leafKey)
+	if err != nil {
+		return nil, invalid("leaf certificate key: %v", err)
+	}
+	if err := msg.Verify(nil, verifier); err != nil {
+		return nil, invalid("COSE signature does not verify with the leaf certificate's key")
 	}
 	return &Document{
 		ModuleID:    p.moduleID,
@@ -227,42 +257,80 @@ func (v *NSMVerifier) verifyChain(leaf *x509.Certificate, bundle [][]byte, now t
 	if ok && !now.Before(cached.from) && !now.After(cached.until) {
 		return nil
 	}
-	intermediates := x509.NewCertPool()
+	certs := make([]*x509.Certificate, len(bundle))
 	for i, der := range bundle {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
 			return invalid("cabundle[%d] is not a DER X.509 certificate: %v", i, err)
 		}
-		intermediates.AddCert(c)
+		certs[i] = c
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         v.roots,
-		Intermediates: intermediates,
-		CurrentTime:   now,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	})
-	var unknown x509.UnknownAuthorityError
-	switch {
-	case err == nil:
-		validity := chainValidity{from: leaf.NotBefore, until: leaf.NotAfter}
-		for _, c := range chains[0] {
-			if c.NotBefore.After(validity.from) {
-				validity.from = c.NotBefore
+	if !v.pinned(certs[0]) {
+		return invalid("cabundle[0] is not a configured root (nor issued by one)")
+	}
+	validity := chainValidity{from: leaf.NotBefore, until: leaf.NotAfter}
+	for i, c := range certs {
+		if !c.BasicConstraintsValid || !c.IsCA {
+			return invalid("cabundle[%d] is not a CA certificate", i)
+		}
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return invalid("cabundle[%d] is not valid now (valid %s to %s)", i, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+		}
+		// CAs below c in the path: the rest of the bundle.
+		if below := len(certs) - 1 - i; c.MaxPathLen >= 0 && (c.MaxPathLen > 0 || c.MaxPathLenZero) && below > c.MaxPathLen {
+			return invalid("cabundle[%d] allows %d CAs below it, the bundle has %d", i, c.MaxPathLen, below)
+		}
+		if i > 0 {
+			for j := range i {
+				if bytes.Equal(certs[j].Raw, c.Raw) {
+					return invalid("cabundle[%d] repeats cabundle[%d]", i, j)
+				}
 			}
-			if c.NotAfter.Before(validity.until) {
-				validity.until = c.NotAfter
+			if err := c.CheckSignatureFrom(certs[i-1]); err != nil {
+				return invalid("cabundle[%d] is not issued by cabundle[%d]: %v", i, i-1, err)
 			}
 		}
-		v.mu.Lock()
-		if len(v.chains) >= maxCachedChains {
-			clear(v.chains)
+		if c.NotBefore.After(validity.from) {
+			validity.from = c.NotBefore
 		}
-		v.chains[key] = validity
-		v.mu.Unlock()
-		return nil
-	case errors.As(err, &unknown):
-		return invalid("certificate chain does not lead to a configured root: %v", err)
-	default:
-		return invalid("certificate chain: %v", err)
+		if c.NotAfter.Before(validity.until) {
+			validity.until = c.NotAfter
+		}
 	}
+	if err := leaf.CheckSignatureFrom(certs[len(certs)-1]); err != nil {
+		return invalid("leaf certificate is not issued by the last certificate of cabundle: %v", err)
+	}
+	v.mu.Lock()
+	if len(v.chains) >= maxCachedChains {
+		clear(v.chains)
+	}
+	v.chains[key] = validity
+	v.mu.Unlock()
+	return nil
+}
+
+// pinned reports whether c is one of the configured roots (the same name
+// and key, as a re-issued copy of a root has) or was issued by one.
+func (v *NSMVerifier) pinned(c *x509.Certificate) bool {
+	for _, r := range v.roots {
+		if bytes.Equal(r.RawSubject, c.RawSubject) && bytes.Equal(r.RawSubjectPublicKeyInfo, c.RawSubjectPublicKeyInfo) {
+			return true
+		}
+	}
+	for _, r := range v.roots {
+		if bytes.Equal(r.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(r) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// allZero reports whether b is all zeros.
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }

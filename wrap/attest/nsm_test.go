@@ -2,8 +2,10 @@ package attest
 
 import (
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"testing"
 	"time"
 
@@ -157,12 +159,12 @@ func TestNSMVerifyRejects(t *testing.T) {
 		{"user_data too long", with(func(f map[string]any) { f["user_data"] = make([]byte, 513) }), nil,
 			"user_data is 513 bytes, want 0 to 512"},
 		{"nonce as text", with(func(f map[string]any) { f["nonce"] = "abc" }), nil, "nonce is not a byte string"},
-		{"unknown root", good, nil, "certificate chain does not lead to a configured root"},
+		{"unknown root", good, nil, "cabundle[0] is not a configured root"},
 		{"expired intermediate", with(func(f map[string]any) {
 			f["certificate"], f["cabundle"] = staleLeafDER, [][]byte{p.RootDER, staleInterDER}
-		}), nil, "certificate has expired or is not yet valid"},
+		}), nil, "cabundle[1] is not valid now"},
 		{"missing intermediate", with(func(f map[string]any) { f["cabundle"] = [][]byte{p.RootDER} }), nil,
-			"certificate chain does not lead to a configured root"},
+			"leaf certificate is not issued by the last certificate of cabundle"},
 		{"expired leaf", with(func(f map[string]any) {
 			f["certificate"] = p.NewLeaf(t, &p.LeafKey.PublicKey, false, nitrotest.Now.Add(-4*time.Hour), nitrotest.Now.Add(-time.Hour))
 		}), nil, "leaf certificate expired at"},
@@ -255,12 +257,13 @@ func TestNSMVerifyBitFlips(t *testing.T) {
 }
 
 func TestNewNSMVerifierRejectsBadOptions(t *testing.T) {
-	pool := x509.NewCertPool()
+	pool := nitrotest.NewPKI(t).Roots()
 	tests := map[string]struct {
-		roots *x509.CertPool
+		roots []*x509.Certificate
 		opts  []Option
 	}{
 		"nil roots":     {nil, nil},
+		"a nil root":    {[]*x509.Certificate{nil}, nil},
 		"nil clock":     {pool, []Option{WithClock(nil)}},
 		"negative age":  {pool, []Option{WithMaxAge(-time.Second)}},
 		"negative skew": {pool, []Option{WithClockSkew(-time.Second)}},
@@ -319,7 +322,7 @@ func TestNSMChainCache(t *testing.T) {
 	now = nitrotest.Now.AddDate(0, 0, 25)
 	_, err = v.Verify(sign(now))
 	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "certificate chain")
+	assert.Contains(t, err.Error(), "cabundle[1] is not valid now")
 	// A tampered document still fails its own signature check with the
 	// chain cached.
 	now = nitrotest.Now
@@ -335,4 +338,92 @@ func testVerifier(t testing.TB, p *nitrotest.PKI, opts ...Option) *NSMVerifier {
 	v, err := NewNSMVerifier(p.Roots(), append([]Option{WithClock(func() time.Time { return nitrotest.Now })}, opts...)...)
 	require.NoError(t, err)
 	return v
+}
+
+// TestNSMChainIsOnePath: the chain is checked as the one path the bundle
+// states, from the pinned root down: a bundle stuffed with look-alike CAs
+// is refused at the first certificate that is not on the path, whatever
+// its position, instead of being searched.
+func TestNSMChainIsOnePath(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	v := testVerifier(t, p)
+	_, spki := nitrotest.RSA(t, 2048)
+	lookalikes := make([][]byte, 8)
+	for i := range lookalikes {
+		k := nitrotest.Key(t, elliptic.P384())
+		lookalikes[i], _ = nitrotest.Cert(t, "test.nitro-enclaves", &k.PublicKey, nil, k, true, nitrotest.Now.AddDate(-1, 0, 0), nitrotest.Now.AddDate(1, 0, 0))
+	}
+	reissued, _ := nitrotest.Cert(t, "test.nitro-enclaves", &p.RootKey.PublicKey, nil, p.RootKey, true, nitrotest.Now.AddDate(-1, 0, 0), nitrotest.Now.AddDate(1, 0, 0))
+	for _, tc := range []struct {
+		name   string
+		bundle [][]byte
+		want   string
+	}{
+		{"the root and the intermediate", [][]byte{p.RootDER, p.InterDER}, ""},
+		{"a re-issued copy of the root (same name and key)", [][]byte{reissued, p.InterDER}, ""},
+		{"the intermediate alone, issued by the root", [][]byte{p.InterDER}, ""},
+		{"look-alikes first", append(append([][]byte{}, lookalikes[:6]...), p.RootDER, p.InterDER), "cabundle[0] is not a configured root"},
+		{"look-alikes between root and intermediate", append(append([][]byte{p.RootDER}, lookalikes[:6]...), p.InterDER), "cabundle[1] is not issued by cabundle[0]"},
+		{"look-alikes after the path", append([][]byte{p.RootDER, p.InterDER}, lookalikes[:6]...), "cabundle[2] is not issued by cabundle[1]"},
+		{"the root twice", [][]byte{p.RootDER, p.RootDER, p.InterDER}, "cabundle[1] repeats cabundle[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Verify(p.Doc(t, func() map[string]any { f := p.Fields(spki); f["cabundle"] = tc.bundle; return f }()))
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrInvalid)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestNSMPathLength: a CA's path length constraint counts the CAs below
+// it in the bundle.
+func TestNSMPathLength(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(99), Subject: p.Root.Subject, NotBefore: nitrotest.Now.AddDate(-1, 0, 0), NotAfter: nitrotest.Now.AddDate(1, 0, 0),
+		BasicConstraintsValid: true, IsCA: true, MaxPathLenZero: true, MaxPathLen: 0, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &p.RootKey.PublicKey, p.RootKey)
+	require.NoError(t, err)
+	f := p.Fields(spki)
+	f["cabundle"] = [][]byte{der, p.InterDER}
+	_, err = testVerifier(t, p).Verify(p.Doc(t, f))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "cabundle[0] allows 0 CAs below it, the bundle has 1")
+}
+
+// TestNSMDebugAndAge: a debug-mode enclave (all-zero PCR0..2) is refused
+// unless allowed; a document older than DefaultMaxAge is refused by
+// default.
+func TestNSMDebugAndAge(t *testing.T) {
+	p := nitrotest.NewPKI(t)
+	_, spki := nitrotest.RSA(t, 2048)
+	for _, pcr := range []uint64{0, 1, 2} {
+		f := p.Fields(spki)
+		f["pcrs"] = map[uint64][]byte{0: nitrotest.PCR(0x10), 1: nitrotest.PCR(0x20), 2: nitrotest.PCR(0x30)}
+		f["pcrs"].(map[uint64][]byte)[pcr] = make([]byte, 48)
+		doc := p.Doc(t, f)
+		_, err := testVerifier(t, p).Verify(doc)
+		require.ErrorIs(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), fmt.Sprintf("PCR%d is all zeros", pcr))
+		_, err = testVerifier(t, p, WithDebugEnclaves()).Verify(doc)
+		assert.NoError(t, err, "allowed with WithDebugEnclaves")
+	}
+	f := p.Fields(spki)
+	f["pcrs"] = map[uint64][]byte{4: make([]byte, 48)} // other PCRs may be zero
+	_, err := testVerifier(t, p).Verify(p.Doc(t, f))
+	assert.NoError(t, err)
+
+	old := p.Fields(spki)
+	old["timestamp"] = uint64(nitrotest.Now.Add(-DefaultMaxAge - time.Second).UnixMilli())
+	_, err = testVerifier(t, p).Verify(p.Doc(t, old))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "more than the 5m0s allowed")
+	_, err = testVerifier(t, p, WithMaxAge(0)).Verify(p.Doc(t, old))
+	assert.NoError(t, err, "WithMaxAge(0) sets no limit")
 }

@@ -92,30 +92,26 @@ var builtinCerts = sync.OnceValue(func() []*x509.Certificate {
 
 // DefaultRoots returns a new pool holding the built-in roots (BuiltinRoots),
 // the trust anchors of real attestation documents.
-func DefaultRoots() *x509.CertPool {
-	pool := x509.NewCertPool()
-	for _, c := range builtinCerts() {
-		pool.AddCert(c)
-	}
-	return pool
+func DefaultRoots() []*x509.Certificate {
+	return slices.Clone(builtinCerts())
 }
 
-// Pool returns a new pool holding roots, for NewNSMVerifier. It fails when
-// there is no root, or when a root's PEM is not exactly one CA certificate
-// or the certificate's SHA-256 is not the root's.
-func Pool(roots ...Root) (*x509.CertPool, error) {
+// Certificates returns the certificates of roots, for NewNSMVerifier. It
+// fails when there is no root, or when a root's PEM is not exactly one CA
+// certificate or the certificate's SHA-256 is not the root's.
+func Certificates(roots ...Root) ([]*x509.Certificate, error) {
 	if len(roots) == 0 {
-		return nil, errors.New("attest: Pool: no roots")
+		return nil, errors.New("attest: Certificates: no roots")
 	}
-	pool := x509.NewCertPool()
+	out := make([]*x509.Certificate, 0, len(roots))
 	for _, r := range roots {
 		c, err := r.certificate()
 		if err != nil {
 			return nil, err
 		}
-		pool.AddCert(c)
+		out = append(out, c)
 	}
-	return pool, nil
+	return out, nil
 }
 
 // certificate parses and checks the root's certificate.

@@ -2,7 +2,6 @@ package attest
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"strings"
@@ -28,14 +27,15 @@ func TestAWSNitroEnclavesRootG1(t *testing.T) {
 	assert.Equal(t, "aws.nitro-enclaves", root.Subject.CommonName)
 	assert.True(t, root.IsCA)
 	assert.Equal(t, time.Date(2049, 10, 28, 14, 28, 5, 0, time.UTC), root.NotAfter)
-	assert.NotSame(t, DefaultRoots(), DefaultRoots(), "a new pool each call")
-
-	want := x509.NewCertPool()
-	want.AddCert(root)
-	assert.True(t, DefaultRoots().Equal(want), "DefaultRoots holds the built-in roots")
-	pool, err := Pool(roots...)
+	def := DefaultRoots()
+	require.Len(t, def, 1, "DefaultRoots holds the built-in roots")
+	assert.True(t, def[0].Equal(root))
+	def[0] = nil
+	assert.NotNil(t, DefaultRoots()[0], "a new slice each call")
+	certs, err := Certificates(roots...)
 	require.NoError(t, err)
-	assert.True(t, pool.Equal(want))
+	require.Len(t, certs, 1)
+	assert.True(t, certs[0].Equal(root))
 }
 
 func TestBuiltinRootsIsACopy(t *testing.T) {
@@ -77,9 +77,9 @@ func TestParseRootsPEM(t *testing.T) {
 	assert.Equal(t, sha256.Sum256(other.RootDER), roots[0].SHA256)
 
 	// The roots verify documents of their PKI.
-	pool, err := Pool(roots...)
+	certs, err := Certificates(roots...)
 	require.NoError(t, err)
-	v, err := NewNSMVerifier(pool, WithClock(func() time.Time { return nitrotest.Now }))
+	v, err := NewNSMVerifier(certs, WithClock(func() time.Time { return nitrotest.Now }))
 	require.NoError(t, err)
 	_, spki := nitrotest.RSA(t, 2048)
 	_, err = v.Verify(p.Doc(t, p.Fields(spki)))
@@ -122,17 +122,17 @@ func TestParseRootsPEMRejects(t *testing.T) {
 	}
 }
 
-func TestPoolRejects(t *testing.T) {
+func TestCertificatesRejects(t *testing.T) {
 	p := nitrotest.NewPKI(t)
 	good := Root{Name: "test", PEM: testPEM(p.RootDER), SHA256: sha256.Sum256(p.RootDER)}
-	_, err := Pool(good)
+	_, err := Certificates(good)
 	require.NoError(t, err)
 	tests := []struct {
 		name  string
 		roots []Root
 		want  string
 	}{
-		{"no roots", nil, "attest: Pool: no roots"},
+		{"no roots", nil, "attest: Certificates: no roots"},
 		{"another fingerprint", []Root{good, {Name: "pinned", PEM: good.PEM, SHA256: sha256.Sum256(nil)}},
 			`attest: root "pinned": certificate fingerprint is SHA-256 ` + hexColons(good.SHA256[:]) + ", not the pinned E3:B0:C4"},
 		{"no fingerprint", []Root{{Name: "unpinned", PEM: good.PEM}}, `root "unpinned": certificate fingerprint is SHA-256`},
@@ -142,9 +142,9 @@ func TestPoolRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pool, err := Pool(tc.roots...)
+			certs, err := Certificates(tc.roots...)
 			require.Error(t, err)
-			assert.Nil(t, pool)
+			assert.Nil(t, certs)
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
