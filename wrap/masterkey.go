@@ -109,7 +109,7 @@ type KeyCipher interface {
 // nonce, exactly as XAESDeriver.AppendDerivedKey, which implements it. An
 // HSM's runs the block cipher in the token (NewXAESDeriver over a
 // BlockEncrypter), so only Kx reaches this process; the envelope wipes Kx
-// once it has sealed or opened with it. It allocates only when dst lacks
+// once it has sealed or opened with it. It should allocate only when dst lacks
 // the room.
 type KeyDeriver interface {
 	AppendDerivedKey(dst, nonce []byte) ([]byte, error)
