@@ -38,7 +38,11 @@
 //
 // K1 comes from the KeyCipher (NewKeyCipher computes it once per version;
 // an HSM store computes E in the token, see KeyDeriver), Kx lives in the
-// envelope's buffer for one seal or open and is wiped after it.
+// envelope's buffer for one seal or open and is wiped after it. The key
+// schedule crypto/aes or gmsm expands from Kx stays in their heap objects
+// until they are collected (erased by runtime/secret when the provider is
+// built with GOEXPERIMENT=runtimesecret); like Kx it exposes only its own
+// envelope. Sealing one envelope v2 costs those two allocations.
 //
 // Limits. Envelope v1 seals every envelope of a key version under the
 // master key itself with a random 96-bit nonce: NIST SP 800-38D allows 2^32
