@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // plainMode is the with_plain_text of a matrix cell.
@@ -215,6 +216,12 @@ func (e *env) checkAADBinding(ctx context.Context, c cell) error {
 }
 
 // checkTamper flips bits in a private_key_cipher_text and cuts a byte off.
+// A ciphertext that is an ecdkp master-key envelope (wrap.ParseMasterHeader
+// reads it) is tampered with where its header says: the first nonce byte,
+// and for an envelope v2 the key_spec its header names, replaced by another
+// registered spec of the same length (which must not decrypt) and by an
+// unregistered one (an invalid ciphertext). Any other ciphertext is treated
+// as opaque: its byte 30 is flipped, and either refusal is accepted.
 func (e *env) checkTamper(ctx context.Context, spec curves.Spec) error {
 	c := cell{spec, plainFalse, true}
 	req, resp, err := e.create(ctx, c)
@@ -233,13 +240,34 @@ func (e *env) checkTamper(ctx context.Context, spec curves.Spec) error {
 		ct   []byte
 		want []refusal
 	}
-	flip := func(i int) []byte { b := append([]byte(nil), ct...); b[i] ^= 0x01; return b }
-	decryptFailed := refusalOf(provider.FailDecrypt)
+	clone := func() []byte { return append([]byte(nil), ct...) }
+	flip := func(i int) []byte { b := clone(); b[i] ^= 0x01; return b }
+	decryptFailed, invalid := refusalOf(provider.FailDecrypt), refusalOf(provider.FailInvalidCiphertext)
 	attempts := []attempt{
 		{"last byte (tag) flipped", flip(len(ct) - 1), []refusal{decryptFailed}},
 		{"middle byte (ciphertext) flipped", flip(len(ct) / 2), []refusal{decryptFailed}},
-		{"byte 30 (nonce) flipped", flip(30), []refusal{decryptFailed}},
-		{"last byte cut off", ct[:len(ct)-1], []refusal{decryptFailed, refusalOf(provider.FailInvalidCiphertext)}},
+		{"last byte cut off", ct[:len(ct)-1], []refusal{decryptFailed, invalid}},
+	}
+	h, herr := wrap.ParseMasterHeader(ct)
+	switch {
+	case herr != nil:
+		attempts = append(attempts, attempt{"byte 30 flipped (an opaque ciphertext)", flip(30), []refusal{decryptFailed, invalid}})
+	default:
+		attempts = append(attempts, attempt{fmt.Sprintf("byte %d (first nonce byte of an envelope v%d) flipped", h.Size, h.Version), flip(h.Size), []refusal{decryptFailed}})
+	}
+	if herr == nil && h.Version == 2 {
+		withSpec := func(s string) []byte {
+			b := clone()
+			copy(b[wrap.MasterV2FixedSize:h.Size], s)
+			return b
+		}
+		for _, other := range curves.Specs() {
+			if other != h.KeySpec && len(other) == len(h.KeySpec) {
+				attempts = append(attempts, attempt{"key_spec " + string(h.KeySpec) + " in the header replaced by " + string(other), withSpec(string(other)), []refusal{decryptFailed}})
+				break
+			}
+		}
+		attempts = append(attempts, attempt{"key_spec in the header replaced by an unregistered one", withSpec(strings.Repeat("X", len(h.KeySpec))), []refusal{invalid}})
 	}
 	var p problems
 	for _, a := range attempts {

@@ -37,7 +37,16 @@
 //     with an AAD the key was not created with, is refused with the
 //     decryption failure (HTTP 400, KMS.2203).
 //   - SPEC/tamper: a private_key_cipher_text with a bit flipped (tag,
-//     middle, nonce) or a byte cut off is refused with KMS.2203.
+//     middle, nonce) or a byte cut off is refused with KMS.2203 (a cut-off
+//     byte may also be KMS.2201). The harness treats the ciphertext as
+//     opaque unless it parses as an ecdkp master-key envelope
+//     (wrap.ParseMasterHeader: EKP1 or EKP2); then it flips the first nonce
+//     byte where the header ends, and for an envelope v2 it also replaces
+//     the key_spec the header names by another registered spec of the same
+//     length (refused with KMS.2203: the header is authenticated) and by an
+//     unregistered one (refused with KMS.2201, an invalid ciphertext). It
+//     does not require any envelope version: decryption is what it checks.
+//     The formats themselves are pinned by the vectors below.
 //   - SPEC/fresh_keys: successive calls return different key pairs and
 //     different ciphertexts.
 //   - SPEC/openssl/pubcheck and SPEC/openssl/check: OpenSSL (when found,
@@ -55,7 +64,7 @@
 //
 // # Vectors
 //
-// conformance/testdata holds four files, written by `go generate
+// conformance/testdata holds six files, written by `go generate
 // ./conformance` (cmd/genvectors) from fixed inputs, never by hand; a test
 // regenerates them and compares them byte for byte. Every file has the
 // same header:
@@ -80,7 +89,30 @@
 //   - envelopes.json: algorithm (AES_256 or SM4); master_key (material);
 //     key_id (UUID); key_version; nonce; key_spec; aad; plaintext_key (the
 //     keys.json id whose pkcs8 is the plaintext); plaintext; envelope (the
-//     master-key envelope v1, exactly).
+//     master-key envelope v1, exactly). New envelopes are v2; v1 ones must
+//     still open.
+//   - envelopes_v2.json: the master-key envelope v2 (DESIGN.md): algorithm
+//     (AES_256: XAES-256-GCM, SM4: XSM4-GCM); master_key; key_id;
+//     key_version; nonce (24 bytes); key_spec (named in the header);
+//     dialect (huawei or aws) with aad (huawei) or encryption_context (aws,
+//     a JSON object); context (the context binding of either: 48 || aad,
+//     or 41 || the pairs in byte order of the keys, each key and value
+//     after its uvarint length; "" for none); derived_key (the per-envelope
+//     key, to check a derivation on its own); plaintext_key; plaintext;
+//     envelope. Both master keys, every spec, no context, Huawei and AWS
+//     contexts, the 1023-byte AAD and the AWS encoding's corners (byte
+//     order, empty values, two-byte lengths, UTF-8).
+//   - envelope_v2_negatives.json: envelope (the envelopes_v2.json id whose
+//     master key opens the input); master_key (replacing its material, when
+//     set); key_spec (the spec the opener expects, when set; otherwise the
+//     header's); context; input; error (a class as below): truncated
+//     headers, spec_len 0 or past the end, unknown algorithm bytes,
+//     unregistered or non-ASCII key_spec (malformed_envelope); the other
+//     algorithm, another registered key_spec, a flipped key_id, nonce,
+//     ciphertext or tag, another context or dialect tag (decrypt); a
+//     version the key does not hold (key_unavailable). An opener must also
+//     refuse every single-bit flip of every envelopes_v2.json envelope
+//     (the suite computes them from the positive vectors).
 //   - decode_negatives.json: format (spki, pkcs8, sec1 or envelope);
 //     key_spec (the curve the input was derived from, or the key_spec to
 //     open an envelope with); input; for envelopes, envelope (the

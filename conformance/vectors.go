@@ -11,8 +11,9 @@ import (
 var testdata embed.FS
 
 // Vectors returns the vector files (keys.json, envelopes.json,
-// decode_negatives.json, request_negatives.json) at the root of an fs.FS,
-// for harnesses of other implementations. The schema is in the package doc.
+// envelopes_v2.json, envelope_v2_negatives.json, decode_negatives.json,
+// request_negatives.json) at the root of an fs.FS, for harnesses of other
+// implementations. The schema is in the package doc.
 func Vectors() fs.FS {
 	sub, err := fs.Sub(testdata, "testdata")
 	if err != nil {

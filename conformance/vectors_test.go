@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -33,6 +34,8 @@ const (
 	wantEnvelopes        = 22
 	wantDecodeNegatives  = 154
 	wantRequestNegatives = 55
+	wantEnvelopesV2      = 35
+	wantEnvV2Negatives   = 80
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -87,6 +90,7 @@ func TestVectorsSchema(t *testing.T) {
 	for name, want := range map[string]int{
 		vectors.KeysFile: wantKeys, vectors.EnvelopesFile: wantEnvelopes,
 		vectors.DecodeNegativesFile: wantDecodeNegatives, vectors.RequestNegativesFile: wantRequestNegatives,
+		vectors.EnvelopesV2File: wantEnvelopesV2, vectors.EnvelopeV2NegativesFile: wantEnvV2Negatives,
 	} {
 		t.Run(name, func(t *testing.T) {
 			var f vectors.File[struct {
@@ -169,9 +173,10 @@ func TestKeyVectorsBoundaries(t *testing.T) {
 	assert.Equal(t, 5, ran)
 }
 
-// TestEnvelopeVectors: sealing with the vector's key and nonce gives the
-// envelope exactly; opening it gives the plaintext, which is the PKCS#8 of
-// the keys.json vector it names.
+// TestEnvelopeVectors: sealing envelope v1 with the vector's key and
+// nonce gives the envelope exactly; opening it gives the plaintext, which
+// is the PKCS#8 of the keys.json vector it names. The wrapper and
+// unwrapper take the context, the Huawei context of the vector's AAD.
 func TestEnvelopeVectors(t *testing.T) {
 	keys := parseFile[vectors.Key](t, vectors.KeysFile)
 	ctx := context.Background()
@@ -180,14 +185,15 @@ func TestEnvelopeVectors(t *testing.T) {
 		mk, err := v.OpenKey()
 		require.NoError(t, err, "vector %d", v.ID)
 		spec := curves.Spec(v.KeySpec)
+		bind := wrap.HuaweiContext(string(v.AAD))
 		require.Len(t, v.Nonce, wrap.MasterNonceSize)
-		w := wrap.MasterKeyWrapper{Key: mk, Spec: spec, Rand: bytes.NewReader(v.Nonce)}
-		got, err := w.Wrap(ctx, v.Plaintext, v.AAD)
+		w := wrap.MasterKeyWrapper{Key: mk, Spec: spec, Rand: bytes.NewReader(v.Nonce), V1: true}
+		got, err := w.Wrap(ctx, v.Plaintext, bind)
 		require.NoError(t, err)
 		assert.Equal(t, []byte(v.Envelope), got, "vector %d: sealed envelope", v.ID)
 		assert.Len(t, got, wrap.MasterOverhead+len(v.Plaintext))
 
-		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: spec}.Unwrap(ctx, v.Envelope, v.AAD)
+		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: spec}.Unwrap(ctx, v.Envelope, bind)
 		require.NoError(t, err, "vector %d", v.ID)
 		assert.Equal(t, []byte(v.Plaintext), pt)
 		require.True(t, v.PlaintextKey >= 1 && v.PlaintextKey <= len(keys))
@@ -195,6 +201,7 @@ func TestEnvelopeVectors(t *testing.T) {
 
 		h, err := wrap.ParseMasterHeader(v.Envelope)
 		require.NoError(t, err)
+		assert.Equal(t, 1, h.Version)
 		assert.Equal(t, v.KeyID, keystore.FormatKeyID(h.KeyID))
 		assert.Equal(t, v.KeyVersion, h.KeyVersion)
 		assert.Equal(t, []byte(v.Nonce), []byte(v.Envelope[wrap.MasterHeaderSize:wrap.MasterHeaderSize+wrap.MasterNonceSize]))
@@ -205,6 +212,125 @@ func TestEnvelopeVectors(t *testing.T) {
 		algs[v.Algorithm]++
 	}
 	assert.Equal(t, map[string]int{"AES_256": 11, "SM4": 11}, algs)
+}
+
+// TestEnvelopeV2Vectors: the context is the binding of the vector's AAD or
+// encryption context; the master key derives derived_key from the nonce;
+// sealing with the key and nonce gives the envelope exactly, whose tail is
+// XAES-256-GCM (or XSM4-GCM) of the plaintext under the master key with
+// additional data header || context; opening it, with or without the key
+// spec, gives the plaintext, the PKCS#8 of the keys.json vector it names.
+func TestEnvelopeV2Vectors(t *testing.T) {
+	keys := parseFile[vectors.Key](t, vectors.KeysFile)
+	ctx := context.Background()
+	kinds := map[string]int{}
+	for _, v := range parseFile[vectors.EnvelopeV2](t, vectors.EnvelopesV2File) {
+		mk, err := v.OpenKey()
+		require.NoError(t, err, "vector %d", v.ID)
+		spec := curves.Spec(v.KeySpec)
+		switch v.Dialect {
+		case vectors.DialectHuawei:
+			assert.Nil(t, v.EncryptionContext, "vector %d", v.ID)
+			assert.Equal(t, hex.EncodeToString(wrap.HuaweiContext(string(v.AAD))), hex.EncodeToString(v.Context), "vector %d: context of the AAD", v.ID)
+		case vectors.DialectAWS:
+			assert.Empty(t, v.AAD, "vector %d", v.ID)
+			assert.Equal(t, hex.EncodeToString(wrap.AWSContext(v.EncryptionContext)), hex.EncodeToString(v.Context), "vector %d: context of the encryption context", v.ID)
+		default:
+			t.Fatalf("vector %d: dialect %q", v.ID, v.Dialect)
+		}
+		require.Len(t, v.Nonce, wrap.MasterV2NonceSize)
+
+		kc, err := mk.Version(v.KeyVersion)
+		require.NoError(t, err)
+		kx, err := kc.(wrap.KeyDeriver).AppendDerivedKey(nil, v.Nonce)
+		require.NoError(t, err)
+		assert.Equal(t, []byte(v.DerivedKey), kx, "vector %d: derived_key", v.ID)
+
+		w := wrap.MasterKeyWrapper{Key: mk, Spec: spec, Rand: bytes.NewReader(v.Nonce)}
+		got, err := w.Wrap(ctx, v.Plaintext, v.Context)
+		require.NoError(t, err)
+		assert.Equal(t, []byte(v.Envelope), got, "vector %d: sealed envelope", v.ID)
+		assert.Len(t, got, wrap.MasterV2Overhead(spec)+len(v.Plaintext))
+
+		newX := wrap.NewXAES256GCM
+		if v.Algorithm == string(keystore.SM4) {
+			newX = wrap.NewXSM4GCM
+		}
+		x, err := newX(v.MasterKey)
+		require.NoError(t, err)
+		hdr := wrap.MasterV2FixedSize + len(v.KeySpec)
+		ad := append(bytes.Clone(v.Envelope[:hdr]), v.Context...)
+		assert.Equal(t, []byte(v.Envelope[hdr+wrap.MasterV2NonceSize:]), x.Seal(nil, v.Nonce, v.Plaintext, ad), "vector %d: X-GCM over header || context", v.ID)
+
+		for _, s := range []curves.Spec{"", spec} {
+			pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, v.Envelope, v.Context)
+			require.NoError(t, err, "vector %d, spec %q", v.ID, s)
+			assert.Equal(t, []byte(v.Plaintext), pt)
+		}
+		require.True(t, v.PlaintextKey >= 1 && v.PlaintextKey <= len(keys))
+		assert.Equal(t, keys[v.PlaintextKey-1].PKCS8, v.Plaintext, "vector %d: plaintext_key", v.ID)
+
+		h, err := wrap.ParseMasterHeader(v.Envelope)
+		require.NoError(t, err)
+		wantAlg, ok := keystore.MasterKeySpec(v.Algorithm).Algorithm()
+		require.True(t, ok)
+		assert.Equal(t, wrap.MasterHeader{Version: 2, Algorithm: wantAlg, KeyID: mk.ID(), KeyVersion: v.KeyVersion, KeySpec: spec, Size: hdr}, h)
+		assert.Equal(t, v.KeyID, keystore.FormatKeyID(h.KeyID))
+		assert.Equal(t, "EKP2", string(v.Envelope[:4]))
+		assert.Equal(t, byte(map[string]int{"AES_256": 3, "SM4": 4}[v.Algorithm]), v.Envelope[4])
+		assert.Equal(t, []byte(v.Nonce), []byte(v.Envelope[hdr:hdr+wrap.MasterV2NonceSize]))
+		kinds[v.Algorithm+"/"+v.Dialect]++
+	}
+	assert.Equal(t, map[string]int{"AES_256/huawei": 11, "AES_256/aws": 7, "SM4/huawei": 11, "SM4/aws": 6}, kinds)
+}
+
+// TestEnvelopeV2EveryBitFlip: every single-bit flip of every envelopes_v2.json
+// envelope is refused, as malformed or as not authentic, with and without
+// the key spec.
+func TestEnvelopeV2EveryBitFlip(t *testing.T) {
+	ctx := context.Background()
+	flips := 0
+	for _, v := range parseFile[vectors.EnvelopeV2](t, vectors.EnvelopesV2File) {
+		mk, err := v.OpenKey()
+		require.NoError(t, err)
+		for _, u := range []wrap.MasterKeyUnwrapper{{Key: mk}, {Key: mk, Spec: curves.Spec(v.KeySpec)}} {
+			for i := range len(v.Envelope) * 8 {
+				bad := bytes.Clone(v.Envelope)
+				bad[i/8] ^= 1 << (i % 8)
+				_, err := u.Unwrap(ctx, bad, v.Context)
+				if err == nil {
+					t.Fatalf("vector %d: bit %d flipped opens", v.ID, i)
+				}
+				if !errors.Is(err, wrap.ErrDecrypt) && !errors.Is(err, wrap.ErrMalformedEnvelope) && !errors.Is(err, wrap.ErrKeyUnavailable) {
+					t.Fatalf("vector %d: bit %d flipped: %v is of no envelope class", v.ID, i, err)
+				}
+				flips++
+			}
+		}
+	}
+	assert.Greater(t, flips, 100000)
+}
+
+// TestEnvelopeV2NegativeVectors: every negative is refused with its class.
+func TestEnvelopeV2NegativeVectors(t *testing.T) {
+	envs := parseFile[vectors.EnvelopeV2](t, vectors.EnvelopesV2File)
+	ctx := context.Background()
+	perClass := map[string]int{}
+	for _, v := range parseFile[vectors.EnvelopeV2Negative](t, vectors.EnvelopeV2NegativesFile) {
+		want, ok := vectors.ErrorClasses[v.Error]
+		require.True(t, ok, "vector %d: unknown class %q", v.ID, v.Error)
+		require.True(t, v.Envelope >= 1 && v.Envelope <= len(envs), "vector %d: envelope ref", v.ID)
+		ref := envs[v.Envelope-1]
+		if v.MasterKey != nil {
+			ref.MasterKey = v.MasterKey
+		}
+		mk, err := ref.OpenKey()
+		require.NoError(t, err)
+		_, err = wrap.MasterKeyUnwrapper{Key: mk, Spec: curves.Spec(v.KeySpec)}.Unwrap(ctx, v.Input, v.Context)
+		assert.ErrorIs(t, err, want, "vector %d: %s", v.ID, v.Comment)
+		perClass[v.Error]++
+	}
+	assert.Equal(t, map[string]int{vectors.ClassMalformedEnvelope: 48, vectors.ClassDecrypt: 30, vectors.ClassKeyUnavailable: 2}, perClass)
 }
 
 // TestDecodeNegativeVectors: every negative is refused with its class, and
@@ -235,7 +361,7 @@ func TestDecodeNegativeVectors(t *testing.T) {
 			}
 			mk, kerr := ref.OpenKey()
 			require.NoError(t, kerr)
-			_, err = wrap.MasterKeyUnwrapper{Key: mk, Spec: curves.Spec(v.KeySpec)}.Unwrap(ctx, v.Input, v.AAD)
+			_, err = wrap.MasterKeyUnwrapper{Key: mk, Spec: curves.Spec(v.KeySpec)}.Unwrap(ctx, v.Input, wrap.HuaweiContext(string(v.AAD)))
 		default:
 			t.Fatalf("vector %d: unknown format %q", v.ID, v.Format)
 		}

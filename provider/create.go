@@ -66,21 +66,20 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	defer key.Destroy()
 
 	mkw := wrap.MasterKeyWrapper{Key: ad.mk, Spec: curve.Spec()}
-	aad := []byte(req.AdditionalAuthenticatedData)
-	need, err := scratchSize(curve, mkw, len(aad))
+	need, err := scratchSize(curve, mkw, len(req.AdditionalAuthenticatedData))
 	if err != nil {
 		return nil, ad.decision, Wrapf(FailInternal, err, "sizing the %s encodings failed", req.KeySpec)
 	}
 	s := getScratch(need)
 	defer s.release()
-	out, err := seal(ctx, &s, key, mkw, aad)
+	out, err := seal(ctx, &s, key, mkw, req.AdditionalAuthenticatedData)
 	if err != nil {
 		return nil, ad.decision, err
 	}
 	var second []byte
 	switch {
 	case holder.w != nil:
-		if second, err = holder.w.Wrap(ctx, out.pkcs8, aad); err != nil {
+		if second, err = holder.w.Wrap(ctx, out.pkcs8, out.aad); err != nil {
 			return nil, ad.decision, holderError(err)
 		}
 	case req.WithPlainText == nil || *req.WithPlainText:
@@ -115,14 +114,16 @@ func checkCreate(req *CreateEcDatakeyPairRequest) (curves.Curve, error) {
 }
 
 // sealed is a new key pair in the scratch buffer: its PKCS#8 private key,
-// its SPKI public key and the master-key envelope of the PKCS#8.
+// its SPKI public key, the request's AAD (the tail of its context binding
+// wrap.HuaweiContext, which the envelope binds; for a custom-key envelope
+// that binds the AAD itself) and the master-key envelope v2 of the PKCS#8.
 type sealed struct {
-	pkcs8, spki, envelope []byte
+	pkcs8, spki, aad, envelope []byte
 }
 
 // scratchSize is what seal appends to its buffer for a curve, a master key
-// wrapper and an AAD length: the PKCS#8, the SPKI, and the envelope of the
-// PKCS#8 with the additional data it builds behind it.
+// wrapper and an AAD length: the PKCS#8, the SPKI, the context, and the
+// envelope of the PKCS#8 with what it builds behind it.
 func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, aadLen int) (int, error) {
 	pkcs8, err := encoding.PKCS8Len(c)
 	if err != nil {
@@ -132,11 +133,17 @@ func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, aadLen int) (int, er
 	if err != nil {
 		return 0, err
 	}
-	return pkcs8 + spki + mkw.AppendCap(pkcs8, aadLen), nil
+	ctxLen := 0
+	if aadLen > 0 {
+		ctxLen = 1 + aadLen
+	}
+	return pkcs8 + spki + ctxLen + mkw.AppendCap(pkcs8, ctxLen), nil
 }
 
-// seal encodes key into s and seals its PKCS#8 under the master key.
-func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.MasterKeyWrapper, aad []byte) (sealed, error) {
+// seal encodes key into s and seals its PKCS#8 under the master key, bound
+// to the context of aad. Everything it writes, the context included, is in
+// s, so the call allocates nothing here but what the envelope's GCM does.
+func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.MasterKeyWrapper, aad string) (sealed, error) {
 	spec := key.Curve().Spec()
 	buf, err := encoding.AppendPKCS8(s.buf, key)
 	if err != nil {
@@ -149,11 +156,19 @@ func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.Mast
 	}
 	s.buf = buf
 	spkiEnd := len(buf)
-	if buf, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], aad); err != nil {
+	buf = wrap.AppendHuaweiContext(buf, aad)
+	s.buf = buf
+	ctxEnd := len(buf)
+	bind := buf[spkiEnd:ctxEnd:ctxEnd]
+	if buf, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], bind); err != nil {
 		return sealed{}, Wrapf(FailInternal, err, "sealing under master key %s failed", keystore.FormatKeyID(mkw.Key.ID()))
 	}
 	s.buf = buf
-	return sealed{pkcs8: buf[:pkcs8End:pkcs8End], spki: buf[pkcs8End:spkiEnd:spkiEnd], envelope: buf[spkiEnd:]}, nil
+	out := sealed{pkcs8: buf[:pkcs8End:pkcs8End], spki: buf[pkcs8End:spkiEnd:spkiEnd], envelope: buf[ctxEnd:]}
+	if len(bind) > 0 {
+		out.aad = bind[1:]
+	}
+	return out, nil
 }
 
 // respond builds the response: one allocation holds the base64 of the

@@ -33,7 +33,7 @@ func (p *Provider) DecryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 }
 
 func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPairRequest) (_ *DecryptDatakeyPairResponse, keyID string, _ *Decision, err error) {
-	envelope, specs, err := checkDecrypt(req)
+	envelope, hint, err := checkDecrypt(req)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -57,7 +57,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if alg, _ := ad.md.KeySpec.Algorithm(); alg != h.Algorithm {
 		return nil, keyID, ad.decision, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
 	}
-	pt, spec, err := open(ctx, ad.mk, envelope, []byte(req.AdditionalAuthenticatedData), specs)
+	pt, spec, err := open(ctx, ad.mk, h, envelope, wrap.HuaweiContext(req.AdditionalAuthenticatedData), hint)
 	if err != nil {
 		return nil, keyID, ad.decision, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
@@ -80,45 +80,55 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 }
 
 // checkDecrypt validates a decrypt request's own fields and returns the
-// envelope and the key specs it may hold.
-func checkDecrypt(req *DecryptDatakeyPairRequest) ([]byte, []curves.Spec, error) {
+// envelope and the key spec hint ("" for none).
+func checkDecrypt(req *DecryptDatakeyPairRequest) ([]byte, curves.Spec, error) {
 	if req == nil {
-		return nil, nil, Errorf(FailMissingParameter, "request body is required")
+		return nil, "", Errorf(FailMissingParameter, "request body is required")
 	}
 	if req.CipherText == "" {
-		return nil, nil, Errorf(FailMissingParameter, "cipher_text is required")
+		return nil, "", Errorf(FailMissingParameter, "cipher_text is required")
 	}
 	if len(req.CipherText) > MaxCipherTextLen {
-		return nil, nil, Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
+		return nil, "", Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
 	}
 	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
 	if err := checkSequence(req.Sequence); err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
-	specs := curves.Specs()
+	var hint curves.Spec
 	if req.KeySpec != "" {
 		c, err := lookupSpec(req.KeySpec)
 		if err != nil {
-			return nil, nil, err
+			return nil, "", err
 		}
-		specs = []curves.Spec{c.Spec()}
+		hint = c.Spec()
 	}
 	envelope, err := decodeB64("cipher_text", req.CipherText, FailInvalidCiphertext)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
-	return envelope, specs, nil
+	return envelope, hint, nil
 }
 
-// open unwraps the envelope, trying each spec it may hold (the v1 envelope
-// authenticates its spec without storing it: at most one GCM tag check
-// each).
-func open(ctx context.Context, mk keystore.MasterKey, envelope, aad []byte, specs []curves.Spec) ([]byte, curves.Spec, error) {
+// open unwraps the envelope bound to bind and returns the plaintext and the
+// spec it holds. A v2 header names the spec (a hint that differs refuses
+// the envelope); a v1 envelope authenticates its spec without storing it,
+// so each spec it may hold (the hint, or every registered one) is tried, at
+// most one GCM tag check each.
+func open(ctx context.Context, mk keystore.MasterKey, h wrap.MasterHeader, envelope, bind []byte, hint curves.Spec) ([]byte, curves.Spec, error) {
+	if h.Version != 1 {
+		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: hint}.Unwrap(ctx, envelope, bind)
+		return pt, h.KeySpec, err
+	}
+	specs := []curves.Spec{hint}
+	if hint == "" {
+		specs = curves.Specs()
+	}
 	var lastErr error
 	for _, s := range specs {
-		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, envelope, aad)
+		pt, err := wrap.MasterKeyUnwrapper{Key: mk, Spec: s}.Unwrap(ctx, envelope, bind)
 		if err == nil {
 			return pt, s, nil
 		}
@@ -140,7 +150,7 @@ func openError(err error, keyID string, version uint32, specHint string) error {
 		}
 		return Wrapf(FailDecrypt, err, "cipher_text does not decrypt under master key %s with this additional_authenticated_data%s", keyID, hint)
 	case errors.Is(err, wrap.ErrKeyUnavailable):
-		return Wrapf(FailDecrypt, err, "cipher_text names version %d of master key %s, which it does not hold", version, keyID)
+		return Wrapf(FailDecrypt, err, "cipher_text names version %d of master key %s, which the key store does not hold or cannot use now", version, keyID)
 	}
 	return Wrapf(FailInternal, err, "opening cipher_text under master key %s failed", keyID)
 }

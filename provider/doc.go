@@ -7,10 +7,13 @@
 // One call is admitted (fields validated, master key resolved and its state
 // and usage checked, the Authorizer asked, the sequence recorded), then the
 // key pair is generated (package curves), encoded (package encoding), its
-// PKCS#8 sealed under the master key (wrap.MasterKeyWrapper, AAD-bound), and
+// PKCS#8 sealed under the master key (wrap.MasterKeyWrapper: the
+// master-key envelope v2, bound to wrap.HuaweiContext of the AAD), and
 // the response returns the public key plus at most one of: the plaintext
 // private key, the private key wrapped under the caller's key
 // (wrapping_public_key), or encrypted for an attested enclave (recipient).
+// Decryption opens envelopes v2 by the spec their header names and
+// envelopes v1 (made before v2) by trying each spec they may hold.
 //
 // # Plaintext key material
 //

@@ -99,43 +99,68 @@ func fixedMasterKeyAt(tb testing.TB, alg Algorithm, v int) *testMasterKey {
 	return newTestMasterKey(tb, alg, id, versions...)
 }
 
-// fixedNonces is a deterministic nonce source for label.
-func fixedNonces(label string) io.Reader {
+// fixedNonces is a deterministic source of one n-byte nonce for label.
+func fixedNonces(label string, n int) io.Reader {
 	sum := sha256.Sum256([]byte(label))
-	return bytes.NewReader(sum[:MasterNonceSize])
+	return bytes.NewReader(sum[:n])
 }
 
+// sealedKey is what a sealed envelope opens with: the master key's
+// algorithm, the key spec, the envelope and its context.
 type sealedKey struct {
 	alg           Algorithm
 	spec          curves.Spec
-	envelope, aad string
+	envelope, ctx string
 }
 
-// masterSeeds seals every data key under both master keys at both
-// versions, with and without AAD, with deterministic nonces; it returns the
-// seeds and what each (key, spec, envelope, aad) opens to.
+// fuzzContexts are the contexts of the seeds: none, a Huawei AAD, and (v2
+// only) an AWS encryption context.
+var fuzzContexts = []struct {
+	name string
+	ctx  []byte
+	v2   bool
+}{
+	{"", nil, false},
+	{string(fuzzAAD), HuaweiContext(string(fuzzAAD)), false},
+	{"aws:fuzz=aad", AWSContext(map[string]string{"fuzz": "aad"}), true},
+}
+
+// masterSeeds seals every data key under both master keys at both key
+// versions, as envelope v1 and v2, with each context, with deterministic
+// nonces; it returns the seeds and what each (key, spec, envelope, ctx)
+// opens to. The v1 labels name the Huawei AAD (the seeds' second argument
+// is its context) and are those of the corpus files written before v2.
 func masterSeeds(tb testing.TB) ([]fuzzseed.Seed, map[sealedKey][]byte) {
 	tb.Helper()
 	data := fixedDataKeys(tb)
 	sealed := map[sealedKey][]byte{}
 	var seeds []fuzzseed.Seed
-	for _, alg := range []Algorithm{AES256GCM, SM4GCM} {
-		for v := 1; v <= 2; v++ {
-			for _, spec := range curves.Specs() {
-				for _, aad := range [][]byte{nil, fuzzAAD} {
-					label := fmt.Sprintf("%s v%d %s aad=%q", alg, v, spec, aad)
-					w := MasterKeyWrapper{Key: fixedMasterKeyAt(tb, alg, v), Spec: spec, Rand: fixedNonces(label)}
-					env, err := w.Wrap(context.Background(), data[spec], aad)
-					if err != nil {
-						tb.Fatal(err)
+	for _, ver := range versions {
+		for _, alg := range []Algorithm{AES256GCM, SM4GCM} {
+			for v := 1; v <= 2; v++ {
+				for _, spec := range curves.Specs() {
+					for _, c := range fuzzContexts {
+						if c.v2 && ver.v1 {
+							continue
+						}
+						label := fmt.Sprintf("%s v%d %s aad=%q", alg, v, spec, c.name)
+						nonceLen := MasterNonceSize
+						if !ver.v1 {
+							label, nonceLen = "EKP2 "+label, MasterV2NonceSize
+						}
+						w := MasterKeyWrapper{Key: fixedMasterKeyAt(tb, alg, v), Spec: spec, Rand: fixedNonces(label, nonceLen), V1: ver.v1}
+						env, err := w.Wrap(context.Background(), data[spec], c.ctx)
+						if err != nil {
+							tb.Fatal(err)
+						}
+						sealed[sealedKey{alg, spec, string(env), string(c.ctx)}] = data[spec]
+						seeds = append(seeds, fuzzseed.New("valid "+label, env, c.ctx))
 					}
-					sealed[sealedKey{alg, spec, string(env), string(aad)}] = data[spec]
-					seeds = append(seeds, fuzzseed.New("valid "+label, env, aad))
 				}
 			}
 		}
 	}
-	// Interesting invalid ones, from the first AES envelope.
+	// Interesting invalid ones, from the first AES envelope of each version.
 	env := seeds[0].Args[0].([]byte)
 	mod := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), env...)) }
 	seeds = append(seeds,
@@ -149,14 +174,42 @@ func masterSeeds(tb testing.TB) ([]fuzzseed.Seed, map[sealedKey][]byte) {
 		fuzzseed.New("flipped tag", mod(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), []byte(nil)),
 		fuzzseed.New("wrong aad", env, []byte("other")),
 	)
+	var v2 []byte
+	for _, s := range seeds {
+		if e := s.Args[0].([]byte); string(e[:4]) == envelopeMagicV2 && len(s.Args[1].([]byte)) > 0 && e[4] == 3 {
+			v2 = e // an AES envelope v2 of ECC_NIST_P256 with a Huawei context
+			break
+		}
+	}
+	ctx := HuaweiContext(string(fuzzAAD))
+	mod = func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), v2...)) }
+	hdr := MasterV2FixedSize + int(v2[25])
+	seeds = append(seeds,
+		fuzzseed.New("v2 truncated to the overhead", v2[:hdr+MasterV2NonceSize+XTagSize], ctx),
+		fuzzseed.New("v2 fixed header only", v2[:MasterV2FixedSize], []byte(nil)),
+		fuzzseed.New("v2 header and nonce only", v2[:hdr+MasterV2NonceSize], ctx),
+		fuzzseed.New("v2 spec_len past the end", mod(func(b []byte) []byte { b[25] = 255; return b }), ctx),
+		fuzzseed.New("v2 spec_len 0", mod(func(b []byte) []byte { b[25] = 0; return b }), ctx),
+		fuzzseed.New("v2 spec_len plus one", mod(func(b []byte) []byte { b[25]++; return b }), ctx),
+		fuzzseed.New("v2 unknown algorithm", mod(func(b []byte) []byte { b[4] = 5; return b }), ctx),
+		fuzzseed.New("v2 v1 algorithm byte", mod(func(b []byte) []byte { b[4] = 1; return b }), ctx),
+		fuzzseed.New("v2 XSM4 algorithm byte", mod(func(b []byte) []byte { b[4] = 4; return b }), ctx),
+		fuzzseed.New("v2 unknown spec", mod(func(b []byte) []byte { copy(b[MasterV2FixedSize:], "ECC_NIST_P224"); return b }), ctx),
+		fuzzseed.New("v2 other registered spec", mod(func(b []byte) []byte { copy(b[MasterV2FixedSize:], curves.P384); return b }), ctx),
+		fuzzseed.New("v2 flipped nonce", mod(func(b []byte) []byte { b[hdr] ^= 1; return b }), ctx),
+		fuzzseed.New("v2 AWS tag", v2, append([]byte{ContextTagAWS}, ctx[1:]...)),
+		fuzzseed.New("v2 raw aad", v2, fuzzAAD),
+		fuzzseed.New("v2 v1 magic", mod(func(b []byte) []byte { b[3] = '1'; return b }), ctx),
+	)
 	return seeds, sealed
 }
 
-// FuzzMasterKeyUnwrap opens arbitrary envelopes with arbitrary AAD under
-// both fixed master keys, for every key spec. Exactly the envelopes we
-// sealed open, with the AAD and spec they were sealed with, to the
-// plaintext we sealed; everything else fails with ErrMalformedEnvelope,
-// ErrDecrypt or ErrKeyUnavailable.
+// FuzzMasterKeyUnwrap opens arbitrary envelopes with arbitrary contexts
+// under both fixed master keys, for every key spec and (v2) for the spec
+// the header names. Exactly the envelopes we sealed open, with the context
+// and spec they were sealed with, to the plaintext we sealed; everything
+// else fails with ErrMalformedEnvelope, ErrDecrypt or ErrKeyUnavailable,
+// and a header ParseMasterHeader refuses is ErrMalformedEnvelope.
 func FuzzMasterKeyUnwrap(f *testing.F) {
 	seeds, sealed := masterSeeds(f)
 	for _, s := range seeds {
@@ -165,28 +218,35 @@ func FuzzMasterKeyUnwrap(f *testing.F) {
 	fuzzseed.Write(f, "FuzzMasterKeyUnwrap", seeds, func(name string) bool {
 		switch name {
 		case `valid AES-256-GCM v1 ECC_NIST_P256 aad=""`, `valid AES-256-GCM v2 ECC_NIST_P521 aad="fuzz aad"`,
-			`valid SM4-GCM v2 SM2 aad="fuzz aad"`, `valid SM4-GCM v1 ECC_SECG_P256K1 aad=""`:
+			`valid SM4-GCM v2 SM2 aad="fuzz aad"`, `valid SM4-GCM v1 ECC_SECG_P256K1 aad=""`,
+			`valid EKP2 AES-256-GCM v1 ECC_NIST_P256 aad=""`, `valid EKP2 AES-256-GCM v2 ECC_NIST_P384 aad="fuzz aad"`,
+			`valid EKP2 SM4-GCM v2 SM2 aad="aws:fuzz=aad"`, `valid EKP2 SM4-GCM v1 ECC_SECG_P256K1 aad="fuzz aad"`:
 			return true
 		}
 		return !strings.HasPrefix(name, "valid")
 	})
 	type unwrapper struct {
 		alg  Algorithm
-		spec curves.Spec
+		spec curves.Spec // "" takes a v2 header's
 		u    Unwrapper
 	}
 	var us []unwrapper
 	for _, alg := range []Algorithm{AES256GCM, SM4GCM} {
-		for _, spec := range curves.Specs() {
+		for _, spec := range append(curves.Specs(), "") {
 			us = append(us, unwrapper{alg, spec, MasterKeyUnwrapper{Key: fixedMasterKeyAt(f, alg, 2), Spec: spec}})
 		}
 	}
 	ctx := context.Background()
-	f.Fuzz(func(t *testing.T, envelope, aad []byte) {
-		_, headerErr := ParseMasterHeader(envelope)
+	f.Fuzz(func(t *testing.T, envelope, bind []byte) {
+		h, headerErr := ParseMasterHeader(envelope)
 		for _, u := range us {
-			want, isSealed := sealed[sealedKey{u.alg, u.spec, string(envelope), string(aad)}]
-			pt, err := u.u.Unwrap(ctx, envelope, aad)
+			spec := u.spec
+			if spec == "" {
+				spec = h.KeySpec // "" for v1: nothing sealed opens without a spec
+			}
+			want, isSealed := sealed[sealedKey{u.alg, spec, string(envelope), string(bind)}]
+			isSealed = isSealed && spec != ""
+			pt, err := u.u.Unwrap(ctx, envelope, bind)
 			what := fmt.Sprintf("%s/%s", u.alg, u.spec)
 			if err != nil {
 				requireClass(t, what, err, ErrMalformedEnvelope, ErrDecrypt, ErrKeyUnavailable)
@@ -199,7 +259,7 @@ func FuzzMasterKeyUnwrap(f *testing.F) {
 				continue
 			}
 			if !isSealed {
-				t.Fatalf("%s: an envelope we did not seal (or with another AAD) opened", what)
+				t.Fatalf("%s: an envelope we did not seal (or with another context) opened", what)
 			}
 			if !bytes.Equal(pt, want) {
 				t.Fatalf("%s: envelope opened to another plaintext than the one sealed", what)

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore NewStore, opts ...Option) {
 	t.Run("FailureTable", s.testFailureTable)
 	t.Run("DecryptOtherStore", s.testDecryptOtherStore)
 	t.Run("Rotation", s.testRotation)
+	t.Run("EnvelopeVersions", s.testEnvelopeVersions)
 	t.Run("Authorizer", s.testAuthorizer)
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Projects", s.testProjects)

@@ -5,7 +5,8 @@
 //	go generate ./conformance
 //
 // It writes keys.json, envelopes.json, decode_negatives.json and
-// request_negatives.json under -dir (default testdata).
+// request_negatives.json, envelopes_v2.json and envelope_v2_negatives.json
+// under -dir (default testdata).
 package main
 
 import (

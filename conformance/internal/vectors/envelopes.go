@@ -80,8 +80,8 @@ func describeAAD(aad string) string {
 	return fmt.Sprintf("%q", aad)
 }
 
-// genEnvelopes seals each input's PKCS#8 (the spec's "sha256" key) with a
-// nonce derived from the vector id.
+// genEnvelopes seals each input's PKCS#8 (the spec's "sha256" key) as an
+// envelope v1 with a nonce derived from the vector id.
 func genEnvelopes(ks *keySet) ([]Envelope, error) {
 	var out []Envelope
 	for _, in := range envelopeInputs() {
@@ -92,8 +92,8 @@ func genEnvelopes(ks *keySet) ([]Envelope, error) {
 		if err != nil {
 			return nil, err
 		}
-		w := wrap.MasterKeyWrapper{Key: mk, Spec: in.spec, Rand: bytes.NewReader(nonce)}
-		env, err := w.Wrap(context.Background(), pt.vec.PKCS8, in.aad)
+		w := wrap.MasterKeyWrapper{Key: mk, Spec: in.spec, Rand: bytes.NewReader(nonce), V1: true}
+		env, err := w.Wrap(context.Background(), pt.vec.PKCS8, wrap.HuaweiContext(string(in.aad)))
 		if err != nil {
 			return nil, fmt.Errorf("vectors: envelope %d: %w", id, err)
 		}

@@ -14,6 +14,14 @@ const (
 	envelopesDescription = "Master-key envelopes v1 (EKP1 | alg | key_id | key_version | nonce | ciphertext||tag, " +
 		"GCM additional data = header || key_spec || 00 || aad) sealed with fixed master keys and nonces. " +
 		"Sealing must give exactly these bytes; opening with the same key_spec and aad must give the plaintext."
+	envelopesV2Description = "Master-key envelopes v2 (EKP2 | alg (3 XAES-256-GCM, 4 XSM4-GCM) | key_id | key_version (big-endian) " +
+		"| spec_len | key_spec | nonce (24) | ciphertext||tag, GCM additional data = every byte before the nonce || context) " +
+		"sealed with fixed master keys and nonces, with the derived key; context is the context binding of the Huawei aad " +
+		"(48 || aad) or of the AWS encryption_context (41 || for each key in byte order: uvarint(len k) || k || uvarint(len v) || v), " +
+		"empty for none. Sealing must give exactly these bytes; opening with the context must give the plaintext."
+	envelopeV2NegativesDescription = "Envelopes v2 that an opener must refuse, with the error class: opened with the master key " +
+		"of the referenced envelopes_v2.json vector (master_key, when set, replaces its material), the context, and key_spec " +
+		"when set (otherwise the header's). Also refuse every single-bit flip of every envelopes_v2.json envelope."
 	decodeNegativesDescription = "Inputs that a parser must refuse, with the error class: spki, pkcs8 and sec1 inputs " +
 		"for the key parsers; envelope inputs opened with the master key of the referenced envelopes.json vector " +
 		"(master_key, when set, replaces its material), key_spec and aad."
@@ -36,6 +44,10 @@ func Generate() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	envsV2, err := genEnvelopesV2(ks)
+	if err != nil {
+		return nil, err
+	}
 	decodeNeg := genDecodeNegatives(ks, envs)
 	reqNeg, err := genRequestNegatives(ks, envs)
 	if err != nil {
@@ -46,6 +58,12 @@ func Generate() (map[string][]byte, error) {
 		return nil, err
 	}
 	if out[EnvelopesFile], err = marshalFile(EnvelopesFile, envelopesDescription, envs); err != nil {
+		return nil, err
+	}
+	if out[EnvelopesV2File], err = marshalFile(EnvelopesV2File, envelopesV2Description, envsV2); err != nil {
+		return nil, err
+	}
+	if out[EnvelopeV2NegativesFile], err = marshalFile(EnvelopeV2NegativesFile, envelopeV2NegativesDescription, genEnvelopeV2Negatives(envsV2)); err != nil {
 		return nil, err
 	}
 	if out[DecodeNegativesFile], err = marshalFile(DecodeNegativesFile, decodeNegativesDescription, decodeNeg); err != nil {

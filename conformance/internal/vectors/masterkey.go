@@ -55,3 +55,8 @@ func (k *MasterKey) Version(v uint32) (wrap.KeyCipher, error) {
 func (e *Envelope) OpenKey() (*MasterKey, error) {
 	return NewMasterKey(e.Algorithm, e.MasterKey, e.KeyID, e.KeyVersion)
 }
+
+// OpenKey returns the master key of an envelope v2 vector.
+func (e *EnvelopeV2) OpenKey() (*MasterKey, error) {
+	return NewMasterKey(e.Algorithm, e.MasterKey, e.KeyID, e.KeyVersion)
+}

@@ -21,6 +21,10 @@ const (
 	EnvelopesFile        = "envelopes.json"
 	DecodeNegativesFile  = "decode_negatives.json"
 	RequestNegativesFile = "request_negatives.json"
+	// EnvelopesV2File and EnvelopeV2NegativesFile are the master-key
+	// envelope v2 vectors and the envelopes v2 that must be refused.
+	EnvelopesV2File         = "envelopes_v2.json"
+	EnvelopeV2NegativesFile = "envelope_v2_negatives.json"
 )
 
 // File is the common shape of every vector file: a header and the vectors.
@@ -104,6 +108,68 @@ type Envelope struct {
 	Plaintext Hex `json:"plaintext"`
 	// Envelope is the expected envelope, byte for byte.
 	Envelope Hex `json:"envelope"`
+}
+
+// EnvelopeV2 is one vector of envelopes_v2.json: a master-key envelope v2
+// sealed with a fixed nonce, bound to a Huawei AAD or an AWS encryption
+// context.
+type EnvelopeV2 struct {
+	ID      int    `json:"id"`
+	Comment string `json:"comment"`
+	// Algorithm is the master key spec: "AES_256" (XAES-256-GCM) or "SM4"
+	// (XSM4-GCM).
+	Algorithm string `json:"algorithm"`
+	// MasterKey is the master key material (32 or 16 bytes).
+	MasterKey Hex `json:"master_key"`
+	// KeyID is the master key id, a UUID in 8-4-4-4-12 lower-case hex.
+	KeyID string `json:"key_id"`
+	// KeyVersion is the master key version written in the header.
+	KeyVersion uint32 `json:"key_version"`
+	// Nonce is the 24-byte nonce.
+	Nonce Hex `json:"nonce"`
+	// KeySpec is the data key pair spec the header names.
+	KeySpec string `json:"key_spec"`
+	// Dialect is where the context comes from: "huawei" (AAD) or "aws"
+	// (EncryptionContext).
+	Dialect string `json:"dialect"`
+	// AAD, for dialect huawei, is additional_authenticated_data as bytes.
+	AAD Hex `json:"aad,omitempty"`
+	// EncryptionContext, for dialect aws, is the encryption context.
+	EncryptionContext map[string]string `json:"encryption_context,omitempty"`
+	// Context is the context binding ctx of AAD or EncryptionContext, the
+	// bytes the GCM additional data ends with ("" for no context).
+	Context Hex `json:"context"`
+	// DerivedKey is the key Kx derived from the master key and the nonce
+	// (32 bytes for AES_256, 16 for SM4), for implementations to check
+	// their derivation (in an HSM, say) on its own.
+	DerivedKey Hex `json:"derived_key"`
+	// PlaintextKey is the id in keys.json whose PKCS#8 is the plaintext.
+	PlaintextKey int `json:"plaintext_key"`
+	// Plaintext is that PKCS#8.
+	Plaintext Hex `json:"plaintext"`
+	// Envelope is the expected envelope, byte for byte.
+	Envelope Hex `json:"envelope"`
+}
+
+// EnvelopeV2Negative is one vector of envelope_v2_negatives.json: an input
+// that an opener must refuse with the error class Error.
+type EnvelopeV2Negative struct {
+	ID      int    `json:"id"`
+	Comment string `json:"comment"`
+	// Envelope is the id in envelopes_v2.json whose master key (algorithm,
+	// material, key_id, version) opens Input.
+	Envelope int `json:"envelope"`
+	// MasterKey, when set, replaces that master key's material.
+	MasterKey Hex `json:"master_key,omitempty"`
+	// KeySpec, when set, is the key spec the opener expects; when not, it
+	// takes the header's.
+	KeySpec string `json:"key_spec,omitempty"`
+	// Context is the context binding to open Input with.
+	Context Hex `json:"context"`
+	// Input is the bytes to open.
+	Input Hex `json:"input"`
+	// Error is the expected error class, one of the Class* constants.
+	Error string `json:"error"`
 }
 
 // DecodeNegative is one vector of decode_negatives.json: an input that a

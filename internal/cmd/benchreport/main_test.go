@@ -104,3 +104,23 @@ BenchmarkRecipientWrapP256-2            	  100	     36000 ns/op	  5000 B/op	    
 	assert.NotContains(t, md, "| broken", "a name without a data key spec is left out")
 	assert.NotContains(t, md, "## HTTP handler", "no handler runs, no handler section")
 }
+
+func TestRenderEnvelopeVersions(t *testing.T) {
+	const wrapRun = `BenchmarkMasterKeyV1V2/AES-256-GCM/v1-2     	  100	       300 ns/op	       0 B/op	       0 allocs/op
+BenchmarkMasterKeyV1V2/AES-256-GCM/v2-2     	  100	      1000 ns/op	    1280 B/op	       2 allocs/op
+BenchmarkMasterKeyV1V2/AES-256-GCM/paired-2 	  100	      1300 ns/op	       700.0 added-ns/op	         3.333 ratio	       300.0 v1-ns/op	      1000 v2-ns/op	    1280 B/op	       2 allocs/op
+BenchmarkMasterKeyV1V2/SM4-GCM/v1-2         	  100	      1100 ns/op	       0 B/op	       0 allocs/op
+BenchmarkMasterKeyV1V2/SM4-GCM/v2-2         	  100	      2400 ns/op	     864 B/op	       2 allocs/op
+BenchmarkMasterKeyV1V2/SM4-GCM/paired-2     	  100	      3500 ns/op	      1300 added-ns/op	         2.182 ratio	      1100 v1-ns/op	      2400 v2-ns/op	     864 B/op	       2 allocs/op
+`
+	var out strings.Builder
+	render(&out, strings.NewReader(wrapRun), "", nil)
+	md := out.String()
+	assert.Contains(t, md, "## Master-key envelope v2 vs v1")
+	assert.Contains(t, md, "| AES-256-GCM | 300 ns | 1000 ns | 700 ns | 0 / 2 | within |")
+	assert.Contains(t, md, "| SM4-GCM | 1100 ns | 2400 ns | 1300 ns | 0 / 2 | **over** |")
+
+	out.Reset()
+	render(&out, strings.NewReader(paired), "", nil)
+	assert.NotContains(t, out.String(), "## Master-key envelope v2 vs v1", "no wrap runs, no section")
+}

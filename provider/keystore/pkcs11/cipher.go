@@ -12,8 +12,10 @@ import (
 	"github.com/ecdkp/ecdkp/wrap"
 )
 
-// hsmCipher is one version of a master key: wrap.KeyCipher running
-// CKM_AES_GCM inside the token.
+// hsmCipher is one version of a master key, everything with the key
+// running inside the token: wrap.KeyCipher with CKM_AES_GCM (envelope v1,
+// opened forever) and wrap.KeyDeriver with CKM_AES_ECB (envelope v2: the
+// XAES-256-GCM derivation; see AppendDerivedKey).
 //
 // Its object handle is cached with the pool generation it was found in.
 // Handles may change when the token drops every session or logs out
@@ -27,6 +29,9 @@ type hsmCipher struct {
 	version uint32
 	label   string
 	cached  atomic.Pointer[cachedHandle]
+	// deriver is the XAES derivation over the token's CKM_AES_ECB, made at
+	// the first envelope v2 (it costs one call to the token, for K1).
+	deriver atomic.Pointer[wrap.XAESDeriver]
 }
 
 type cachedHandle struct {
@@ -146,4 +151,62 @@ func (c *hsmCipher) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
 	return out, nil
 }
 
-var _ wrap.KeyCipher = (*hsmCipher)(nil)
+// AppendDerivedKey implements wrap.KeyDeriver: it appends to dst the
+// XAES-256-GCM key Kx of the 24-byte nonce, computing the block cipher in
+// the token with CKM_AES_ECB on the non-extractable key object: one
+// C_EncryptInit and C_Encrypt of the two blocks K1 ^ M_1, K1 ^ M_2. K1 =
+// dbl(E(0^128)) is computed in the token at the first call and kept in host
+// memory for the version's lifetime; it is a constant of the key version
+// from which nothing can be derived without the token. Kx is wiped by the
+// envelope once used; the copy the module returned is wiped here (the C
+// buffer miekg/pkcs11 reads it into is freed without being wiped).
+func (c *hsmCipher) AppendDerivedKey(dst, nonce []byte) ([]byte, error) {
+	d := c.deriver.Load()
+	if d == nil {
+		nd, err := wrap.NewXAESDeriver(aesKeyLen, hsmECB{c})
+		if err != nil {
+			return nil, err
+		}
+		c.deriver.CompareAndSwap(nil, nd)
+		d = c.deriver.Load()
+	}
+	return d.AppendDerivedKey(dst, nonce)
+}
+
+// hsmECB is the wrap.BlockEncrypter of a key version: CKM_AES_ECB in the
+// token.
+type hsmECB struct{ c *hsmCipher }
+
+// EncryptBlocks implements wrap.BlockEncrypter.
+func (e hsmECB) EncryptBlocks(dst, src []byte) error {
+	c := e.c
+	if len(src) == 0 || len(src)%16 != 0 || len(dst) < len(src) {
+		return fmt.Errorf("pkcs11: CKM_AES_ECB input is %d bytes into %d, not whole blocks", len(src), len(dst))
+	}
+	var out []byte
+	err := c.run(func(sh p11.SessionHandle, h p11.ObjectHandle) error {
+		if err := c.pool.ctx.EncryptInit(sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_AES_ECB, nil)}, h); err != nil {
+			return rvError("C_EncryptInit (CKM_AES_ECB) with "+c.label, err)
+		}
+		var err error
+		if out, err = c.pool.ctx.Encrypt(sh, src); err != nil {
+			return rvError("C_Encrypt (CKM_AES_ECB) with "+c.label, err)
+		}
+		return nil
+	})
+	defer func() { clear(out) }()
+	if err != nil {
+		return err
+	}
+	if len(out) != len(src) {
+		return fmt.Errorf("pkcs11: C_Encrypt (CKM_AES_ECB) with %s returned %d bytes for %d, want as many", c.label, len(out), len(src))
+	}
+	copy(dst, out)
+	return nil
+}
+
+var (
+	_ wrap.KeyCipher      = (*hsmCipher)(nil)
+	_ wrap.KeyDeriver     = (*hsmCipher)(nil)
+	_ wrap.BlockEncrypter = hsmECB{}
+)

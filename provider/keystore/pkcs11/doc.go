@@ -1,10 +1,24 @@
 // Package pkcs11 is ecdkp's hardware-backed master key store: a
 // keystore.KeyManager whose AES-256 master keys are generated and used
 // inside a PKCS#11 token (an HSM, or SoftHSM2 in tests and CI). Key
-// material never leaves the token; the provider's master-key envelopes are
-// sealed and opened by the token with CKM_AES_GCM, so an envelope from this
-// store has exactly the format (DESIGN.md, "Master-key envelope v1") of one
-// from the keyring and differs only in who holds the key.
+// material never leaves the token, and an envelope from this store has
+// exactly the format (DESIGN.md, "Master-key envelope v2") of one from the
+// keyring: it differs only in who holds the key.
+//
+// # Envelopes
+//
+// New envelopes are v2 (XAES-256-GCM). Its per-envelope key derivation runs
+// in the token: CKM_AES_ECB on the key object (one C_EncryptInit and
+// C_Encrypt of two blocks per envelope), which every key this store made
+// allows, since they may encrypt. Only the derived key Kx (32 bytes, good
+// for the one envelope) comes to host memory; the AES-256-GCM under it runs
+// in Go, and Kx is wiped once used (the C buffer miekg/pkcs11 receives it
+// in is freed unwiped). The host also keeps, per key version, the
+// derivation's constant K1 = dbl(AES_K(0^128)), read from the token once:
+// it derives nothing without the token. CKM_AES_CMAC would keep even K1 in
+// the token, but needs CKA_SIGN, which the keys were made without, and two
+// calls per envelope. Envelopes v1 (CKM_AES_GCM with the master key) still
+// open, in the token.
 //
 // # Token layout
 //

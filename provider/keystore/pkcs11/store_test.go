@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
 	"sync"
@@ -95,10 +96,11 @@ func (k fixedKey) Algorithm() wrap.Algorithm                { return wrap.AES256
 func (k fixedKey) CurrentVersion() uint32                   { return 7 }
 func (k fixedKey) Version(v uint32) (wrap.KeyCipher, error) { return k.c, nil }
 
-// TestTokenGCMMatchesSoftware: with the same key, nonce and AAD, the
-// token's CKM_AES_GCM produces the envelope Go's AES-GCM does, byte for
-// byte, and each opens the other's. This pins that the store's envelopes
-// are the DESIGN.md format and differ only in who holds the key.
+// TestTokenGCMMatchesSoftware: with the same key, nonce and context, the
+// token (CKM_AES_GCM for v1, CKM_AES_ECB deriving the XAES-256-GCM key for
+// v2) produces the envelope Go's AES does, byte for byte, in both
+// versions, and each opens the other's. This pins that the store's
+// envelopes are the DESIGN.md formats and differ only in who holds the key.
 func TestTokenGCMMatchesSoftware(t *testing.T) {
 	s := newStore(t)
 	key := bytes.Repeat([]byte{0x42}, 32)
@@ -116,33 +118,41 @@ func TestTokenGCMMatchesSoftware(t *testing.T) {
 	require.NoError(t, err)
 	hsm := newHSMCipher(s.pool, [16]byte{}, "test-session-key", 1, h, s.pool.gen.Load())
 	id := [16]byte{1, 2, 3, 4, 5, 6, 0x47, 8, 0x89, 10, 11, 12, 13, 14, 15, 16}
-	nonce := bytes.Repeat([]byte{0xA5}, wrap.MasterNonceSize)
 	ctx := context.Background()
 	cases := 0
-	for _, pt := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("pkcs8"), 50)} {
-		for _, aad := range [][]byte{nil, []byte("tenant=42")} {
-			cases++
-			hw := wrap.MasterKeyWrapper{Key: fixedKey{id, hsm}, Spec: curves.P256, Rand: bytes.NewReader(nonce)}
-			sw := wrap.MasterKeyWrapper{Key: fixedKey{id, soft}, Spec: curves.P256, Rand: bytes.NewReader(nonce)}
-			he, err := hw.Wrap(ctx, pt, aad)
-			require.NoError(t, err)
-			se, err := sw.Wrap(ctx, pt, aad)
-			require.NoError(t, err)
-			assert.Equal(t, se, he, "token and software envelopes are identical")
-			assert.Len(t, he, wrap.MasterOverhead+len(pt))
+	for _, v1 := range []bool{true, false} {
+		nonce := bytes.Repeat([]byte{0xA5}, map[bool]int{true: wrap.MasterNonceSize, false: wrap.MasterV2NonceSize}[v1])
+		for _, pt := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("pkcs8"), 50)} {
+			for _, aad := range []string{"", "tenant=42"} {
+				cases++
+				bind := wrap.HuaweiContext(aad)
+				hw := wrap.MasterKeyWrapper{Key: fixedKey{id, hsm}, Spec: curves.P256, Rand: bytes.NewReader(nonce), V1: v1}
+				sw := wrap.MasterKeyWrapper{Key: fixedKey{id, soft}, Spec: curves.P256, Rand: bytes.NewReader(nonce), V1: v1}
+				he, err := hw.Wrap(ctx, pt, bind)
+				require.NoError(t, err)
+				se, err := sw.Wrap(ctx, pt, bind)
+				require.NoError(t, err)
+				assert.Equal(t, se, he, "token and software envelopes are identical (v1 %v)", v1)
+				if v1 {
+					assert.Len(t, he, wrap.MasterOverhead+len(pt))
+				} else {
+					assert.Len(t, he, wrap.MasterV2Overhead(curves.P256)+len(pt))
+				}
 
-			got, err := wrap.MasterKeyUnwrapper{Key: fixedKey{id, soft}, Spec: curves.P256}.Unwrap(ctx, he, aad)
-			require.NoError(t, err)
-			assert.Equal(t, string(pt), string(got))
-			got, err = wrap.MasterKeyUnwrapper{Key: fixedKey{id, hsm}, Spec: curves.P256}.Unwrap(ctx, se, aad)
-			require.NoError(t, err)
-			assert.Equal(t, string(pt), string(got))
-			_, err = wrap.MasterKeyUnwrapper{Key: fixedKey{id, hsm}, Spec: curves.P384}.Unwrap(ctx, se, aad)
-			assert.ErrorIs(t, err, wrap.ErrDecrypt, "the key spec is bound")
+				got, err := wrap.MasterKeyUnwrapper{Key: fixedKey{id, soft}, Spec: curves.P256}.Unwrap(ctx, he, bind)
+				require.NoError(t, err)
+				assert.Equal(t, string(pt), string(got))
+				got, err = wrap.MasterKeyUnwrapper{Key: fixedKey{id, hsm}, Spec: curves.P256}.Unwrap(ctx, se, bind)
+				require.NoError(t, err)
+				assert.Equal(t, string(pt), string(got))
+				_, err = wrap.MasterKeyUnwrapper{Key: fixedKey{id, hsm}, Spec: curves.P384}.Unwrap(ctx, se, bind)
+				assert.ErrorIs(t, err, wrap.ErrDecrypt, "the key spec is bound")
+			}
 		}
 	}
-	assert.Equal(t, 6, cases)
+	assert.Equal(t, 12, cases)
 
+	nonce := bytes.Repeat([]byte{0xA5}, wrap.MasterNonceSize)
 	_, err = hsm.Seal(nil, nonce[:8], []byte("x"), nil)
 	assert.ErrorContains(t, err, "nonce is 8 bytes")
 	_, err = hsm.Open(nil, nonce, make([]byte, 15), nil)
@@ -153,7 +163,93 @@ func TestTokenGCMMatchesSoftware(t *testing.T) {
 	back, err := hsm.Open([]byte("pre"), nonce, out[6:], nil)
 	require.NoError(t, err)
 	assert.Equal(t, "preabc", string(back), "Open appends to dst")
+	err = hsmECB{hsm}.EncryptBlocks(make([]byte, 16), make([]byte, 15))
+	assert.ErrorContains(t, err, "not whole blocks")
 }
+
+// TestImportedKeyV2MatchesKeyring imports a known AES-256 key into the
+// token as a master key version of the store (C_CreateObject with
+// CKA_VALUE, sensitive and non-extractable, with its metadata object),
+// opens the store on it, and shows: the token refuses to reveal the value;
+// the key the token derives in CKM_AES_ECB is the C2SP XAES-256-GCM vector's;
+// and with the same nonce the store's key and the in-process cipher of the
+// same material (wrap.NewKeyCipher, the keyring's) seal byte-identical
+// envelopes v2, each opening the other's.
+func TestImportedKeyV2MatchesKeyring(t *testing.T) {
+	label := takeToken(t)
+	material := bytes.Repeat([]byte{0x01}, 32) // the first C2SP XAES-256-GCM vector's key
+	id := [16]byte{0x5e, 0xc0, 0x2a, 0x11, 0x7b, 0x44, 0x4c, 0x3d, 0x9a, 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76}
+	keyID := keystore.FormatKeyID(id)
+	setup := openStore(t, label)
+	session(t, setup, func(ctx *p11.Ctx, sh p11.SessionHandle) {
+		tmpl := secretKeyTemplate(id, keyLabel(keyID, 1))
+		for i, a := range tmpl {
+			if a.Type == p11.CKA_VALUE_LEN { // CKA_VALUE gives the length
+				tmpl[i] = p11.NewAttribute(p11.CKA_VALUE, material)
+			}
+		}
+		_, err := ctx.CreateObject(sh, tmpl)
+		require.NoError(t, err)
+		_, err = createMeta(ctx, sh, metaDoc{Revision: 1, Serial: 1, KeyMetadata: keystore.KeyMetadata{
+			KeyID: keyID, Project: keystore.DefaultProject, KeySpec: keystore.AES256, KeyUsage: keystore.UsageEncryptDecrypt,
+			KeyState: keystore.KeyEnabled, Origin: keystore.OriginExternal, CurrentVersion: 1,
+		}})
+		require.NoError(t, err)
+	})
+	require.NoError(t, setup.Close())
+
+	s := openStore(t, label)
+	k, err := s.Key(t.Context(), keyID)
+	require.NoError(t, err, "the store loads the imported key")
+	session(t, s, func(ctx *p11.Ctx, sh p11.SessionHandle) {
+		_, err := ctx.GetAttributeValue(sh, keyHandle(s, keyID, 1), []*p11.Attribute{p11.NewAttribute(p11.CKA_VALUE, nil)})
+		requireCode(t, rvError("read CKA_VALUE", err), p11.CKR_ATTRIBUTE_SENSITIVE, "CKR_ATTRIBUTE_SENSITIVE")
+	})
+
+	kc, err := k.Version(1)
+	require.NoError(t, err)
+	d, ok := kc.(wrap.KeyDeriver)
+	require.True(t, ok, "the token's cipher derives envelope v2 keys")
+	kx, err := d.AppendDerivedKey(nil, []byte("ABCDEFGHIJKLMNOPQRSTUVWX"))
+	require.NoError(t, err)
+	assert.Equal(t, "c8612c9ed53fe43e8e005b828a1631a0bbcb6ab2f46514ec4f439fcfd0fa969b", hex.EncodeToString(kx), "Kx of the C2SP vector, derived in the token")
+
+	soft, err := wrap.NewKeyCipher(wrap.AES256GCM, material)
+	require.NoError(t, err)
+	inProcess := oneVersionKey{fixedKey{id, soft}, 1} // the store's key is at version 1
+	ctx := context.Background()
+	for i, tc := range []struct {
+		spec curves.Spec
+		bind []byte
+	}{
+		{curves.P256, nil},
+		{curves.SM2, wrap.HuaweiContext("tenant=42")},
+		{curves.P521, wrap.AWSContext(map[string]string{"purpose": "signing"})},
+	} {
+		nonce := bytes.Repeat([]byte{byte(0x30 + i)}, wrap.MasterV2NonceSize)
+		pt := bytes.Repeat([]byte{byte(i)}, 138)
+		he, err := wrap.MasterKeyWrapper{Key: k, Spec: tc.spec, Rand: bytes.NewReader(nonce)}.Wrap(ctx, pt, tc.bind)
+		require.NoError(t, err)
+		se, err := wrap.MasterKeyWrapper{Key: inProcess, Spec: tc.spec, Rand: bytes.NewReader(nonce)}.Wrap(ctx, pt, tc.bind)
+		require.NoError(t, err)
+		assert.Equal(t, "EKP2", string(he[:4]))
+		assert.Equal(t, se, he, "%s: token and in-process envelopes v2 are identical", tc.spec)
+		got, err := wrap.MasterKeyUnwrapper{Key: k}.Unwrap(ctx, se, tc.bind)
+		require.NoError(t, err, "the token opens the in-process envelope")
+		assert.Equal(t, pt, got)
+		got, err = wrap.MasterKeyUnwrapper{Key: inProcess}.Unwrap(ctx, he, tc.bind)
+		require.NoError(t, err, "the in-process cipher opens the token's envelope")
+		assert.Equal(t, pt, got)
+	}
+}
+
+// oneVersionKey is fixedKey at another current version.
+type oneVersionKey struct {
+	fixedKey
+	v uint32
+}
+
+func (k oneVersionKey) CurrentVersion() uint32 { return k.v }
 
 // TestEnvelopeRotation: envelopes sealed by the store open with a
 // wrap.MasterKeyUnwrapper over the same store, before and after rotation.
