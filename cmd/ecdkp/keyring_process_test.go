@@ -440,11 +440,16 @@ func (l *logLines) count(s string) int {
 	return n
 }
 
-// startServe starts `ecdkp serve` on a free loopback port and returns its
-// URL once it logs that it serves.
-func startServe(t *testing.T, bin string, env []string, path string, log *logLines) string {
+// startServe starts `ecdkp serve` (with extra flags) on a free loopback
+// port and returns its URL once it logs that it serves; its process is
+// *proc when proc is not nil.
+func startServe(t *testing.T, bin string, env []string, path string, log *logLines, extra ...string) string {
+	return startServeProc(t, bin, env, path, log, nil, extra...)
+}
+
+func startServeProc(t *testing.T, bin string, env []string, path string, log *logLines, proc **os.Process, extra ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--token", "tok", "--keyring", path)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--token", "tok", "--keyring", path}, extra...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -453,6 +458,9 @@ func startServe(t *testing.T, bin string, env []string, path string, log *logLin
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	})
+	if proc != nil {
+		*proc = cmd.Process
+	}
 	lines := bufio.NewScanner(stderr)
 	addr := ""
 	for addr == "" && lines.Scan() {

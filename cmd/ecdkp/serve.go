@@ -15,7 +15,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
-const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--max-in-flight N] [--max-conns N] [--keystore keyring|pkcs11] [--keyring PATH]"
+const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--keystore keyring|pkcs11] [--keyring PATH]"
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", serveSynopsis)
@@ -23,6 +23,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	af := addAuthFlags(fs)
 	maxInFlight := fs.Int("max-in-flight", 256, "most requests processed at once; more are refused at once with 503 (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append one JSON audit record per request to this file (default: stderr)")
+	pf := addPolicyFlags(fs)
 	sf := addStoreFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -48,6 +49,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	case len(authns) == 0 && !isLoopback(*nf.addr):
 		return fmt.Errorf("--allow-unauthenticated only on a loopback address, not %s", *nf.addr)
 	}
+	popts, az, err := pf.options()
+	if err != nil {
+		return err
+	}
 	auditOut, closeAudit, err := openAuditLog(e, *auditLog)
 	if err != nil {
 		return err
@@ -55,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer closeAudit()
 	auditor := provider.NewJSONAuditor(auditOut, errorCode)
 	sf.log = log // the keyring's warnings and reloads: a running server follows its file
-	kr, p, err := sf.openProvider(e, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor))
+	kr, p, err := sf.openProvider(e, append(popts, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor))...)
 	if err != nil {
 		return err
 	}
@@ -89,7 +94,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		scheme = "https"
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "keystore", kr.where,
-		"default_key_id", md.KeyID, "default_project", md.Project, "credentials", creds.summary)
+		"default_key_id", md.KeyID, "default_project", md.Project, "credentials", creds.summary, "policy", *pf.policy)
+	if az != nil {
+		reloadOnHUP(ctx, az, *pf.policy, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
