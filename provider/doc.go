@@ -28,6 +28,54 @@
 // erased once unreachable; TestPlaintextErased scans the process memory to
 // check it.
 //
+// # Authorization
+//
+// An Authorizer (package provider/policy turns IAM-style policy documents
+// into one) is asked in phases (AuthzPhase): on what the request says,
+// before the key is looked up; on what the key says; and, for a recipient,
+// on the verified attestation. A refused caller costs no key lookup, no
+// certificate verification and no key generation, and learns nothing about
+// the key. A key of a project other than the caller's (Caller.ProjectID)
+// is "not found", exactly as a key that does not exist. Resources are
+// named KMS:<region>:<project>:KeyId:<key_id> (ResourceName).
+//
+// The actions (Actions):
+//
+//	action                       operation
+//	kms:cmk:createDataKeyPair    create-ec-datakey-pair, GenerateDataKeyPair(WithoutPlaintext)
+//	kms:cmk:decrypt              decrypt-datakey-pair, Decrypt
+//	kms:cmk:create               CreateKey
+//	kms:cmk:get                  DescribeKey
+//	kms:cmk:list                 ListKeys
+//	kms:cmk:enable               EnableKey
+//	kms:cmk:disable              DisableKey
+//	kms:cmk:scheduleDeletion     ScheduleKeyDeletion
+//	kms:cmk:cancelDeletion       CancelKeyDeletion
+//
+// The condition keys (ConditionKeys), their types and the phase from which
+// they are known; those known "never" are accepted in policies and never
+// set (keys here are single-region and have no tags or aliases):
+//
+//	key                          type     known
+//	kms:KeySpec                  String   request   the data key pair's spec
+//	kms:DataKeyPairSpec          String   request   the same, AWS's name
+//	kms:WithPlainText            Bool     request   the private key is returned in plaintext
+//	ecdkp:Holder                 String   request   plaintext, wrapping_key, recipient or none
+//	kms:WrappingAlgorithm        String   request   the custom-key envelope's algorithm
+//	kms:EncryptionContext        String   request   Huawei's additional_authenticated_data
+//	kms:EncryptionContextPresent Bool     request   an AAD or context was given
+//	kms:EncryptionContext:       String   request   prefix: a value of AWS's EncryptionContext
+//	kms:EncryptionContextKeys    String[] request   the keys of AWS's EncryptionContext
+//	ecdkp:Project                String   request   the project the request acts in
+//	kms:KeyUsage                 String   key       the master key's usage
+//	kms:KeyOrigin                String   key       kms, external or hsm
+//	kms:RecipientAttestation:    String   final     prefix: PCR0..PCR31, ImageSha384 (hex)
+//	kms:MultiRegionKeyType       String   never
+//	g:EnterpriseProjectId        String   never
+//	g:ResourceTag/               String   never     prefix
+//	kms:RequestAlias             String   never
+//	kms:ResourceAliases          String[] never
+//
 // # Errors
 //
 // Every rejection is an *Error: a Failure (a class, listed with Failures)
