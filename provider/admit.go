@@ -17,6 +17,10 @@ type admission struct {
 	// keySpec is the data key pair's spec, "" when the request names none.
 	keySpec string
 	aad     string
+	// context is the AWS EncryptionContext, nil when the request has none.
+	context map[string]string
+	// dryRun stops an admitted request with FailDryRun.
+	dryRun bool
 	// holder is the private key's second holder: a Holder* kind, and for
 	// HolderWrappingKey the algorithm.
 	holder, wrappingAlgorithm string
@@ -76,6 +80,9 @@ func (p *Provider) admit(ctx context.Context, a admission) (admitted, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return out, Wrapf(FailCanceled, err, "request canceled before key material was generated or decrypted")
+	}
+	if a.dryRun {
+		return out, Errorf(FailDryRun, "the request would have succeeded; DryRun was set")
 	}
 	release, err := p.claim(ctx, CallerFrom(ctx), a.action, a.sequence)
 	if err != nil {
@@ -155,9 +162,17 @@ func (p *Provider) newAuthz(ctx context.Context, a admission) *authz {
 	if a.wrappingAlgorithm != "" {
 		conds[CondWrappingAlgorithm] = []string{a.wrappingAlgorithm}
 	}
-	conds[CondEncryptionContextPresent] = []string{boolString(a.aad != "")}
+	conds[CondEncryptionContextPresent] = []string{boolString(a.aad != "" || len(a.context) > 0)}
 	if a.aad != "" {
 		conds[CondEncryptionContext] = []string{a.aad}
+	}
+	if len(a.context) > 0 {
+		keys := make([]string, 0, len(a.context))
+		for k, v := range a.context {
+			conds[CondEncryptionContextPrefix+k] = []string{v}
+			keys = append(keys, k)
+		}
+		conds[CondEncryptionContextKeys] = keys
 	}
 	if caller.ProjectID != "" {
 		conds[CondProject] = []string{caller.ProjectID}

@@ -44,8 +44,9 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	}
 	ad, err := p.admit(ctx, admission{
 		action: ActionCreateDataKeyPair, keyID: req.KeyID, sequence: req.Sequence,
-		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, context: req.EncryptionContext,
 		holder: holderKind(req), wrappingAlgorithm: req.WrappingAlgorithm, recipient: holder.recipient,
+		dryRun: req.DryRun,
 	})
 	if err != nil {
 		return nil, ad.decision, err
@@ -66,13 +67,13 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 	defer key.Destroy()
 
 	mkw := wrap.MasterKeyWrapper{Key: ad.mk, Spec: curve.Spec()}
-	need, err := scratchSize(curve, mkw, len(req.AdditionalAuthenticatedData))
+	need, err := scratchSize(curve, mkw, contextLen(req.AdditionalAuthenticatedData, req.EncryptionContext))
 	if err != nil {
 		return nil, ad.decision, Wrapf(FailInternal, err, "sizing the %s encodings failed", req.KeySpec)
 	}
 	s := getScratch(need)
 	defer s.release()
-	out, err := seal(ctx, &s, key, mkw, req.AdditionalAuthenticatedData)
+	out, err := seal(ctx, &s, key, mkw, req.AdditionalAuthenticatedData, req.EncryptionContext)
 	if err != nil {
 		return nil, ad.decision, err
 	}
@@ -101,11 +102,14 @@ func checkCreate(req *CreateEcDatakeyPairRequest) (curves.Curve, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
+	if err := checkContext(req.AdditionalAuthenticatedData, req.EncryptionContext); err != nil {
 		return nil, err
 	}
 	if err := checkSequence(req.Sequence); err != nil {
 		return nil, err
+	}
+	if req.EncryptionContext != nil && (req.WrappingAlgorithm != "" || req.WrappingPublicKey != "") {
+		return nil, Errorf(FailInvalidParameter, "a custom-key envelope binds additional_authenticated_data, not an EncryptionContext")
 	}
 	if req.Pin != nil || req.PinType != nil {
 		return nil, Errorf(FailInvalidParameter, "pin and pin_type are not supported: private keys are returned as PKCS#8 without a PIN")
@@ -114,17 +118,38 @@ func checkCreate(req *CreateEcDatakeyPairRequest) (curves.Curve, error) {
 }
 
 // sealed is a new key pair in the scratch buffer: its PKCS#8 private key,
-// its SPKI public key, the request's AAD (the tail of its context binding
-// wrap.HuaweiContext, which the envelope binds; for a custom-key envelope
-// that binds the AAD itself) and the master-key envelope v2 of the PKCS#8.
+// its SPKI public key, the request's Huawei AAD (the tail of its context
+// binding wrap.HuaweiContext, which the envelope binds; for a custom-key
+// envelope that binds the AAD itself) and the master-key envelope v2 of
+// the PKCS#8.
 type sealed struct {
 	pkcs8, spki, aad, envelope []byte
 }
 
+// contextLen is the length of a request's context binding.
+func contextLen(aad string, ec map[string]string) int {
+	if ec != nil {
+		return wrap.AWSContextLen(ec)
+	}
+	if aad == "" {
+		return 0
+	}
+	return 1 + len(aad)
+}
+
+// appendContext appends a request's context binding: its
+// EncryptionContext's (AWS) or its AAD's (Huawei).
+func appendContext(dst []byte, aad string, ec map[string]string) []byte {
+	if ec != nil {
+		return wrap.AppendAWSContext(dst, ec)
+	}
+	return wrap.AppendHuaweiContext(dst, aad)
+}
+
 // scratchSize is what seal appends to its buffer for a curve, a master key
-// wrapper and an AAD length: the PKCS#8, the SPKI, the context, and the
+// wrapper and a context length: the PKCS#8, the SPKI, the context, and the
 // envelope of the PKCS#8 with what it builds behind it.
-func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, aadLen int) (int, error) {
+func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, ctxLen int) (int, error) {
 	pkcs8, err := encoding.PKCS8Len(c)
 	if err != nil {
 		return 0, err
@@ -133,17 +158,14 @@ func scratchSize(c curves.Curve, mkw wrap.MasterKeyWrapper, aadLen int) (int, er
 	if err != nil {
 		return 0, err
 	}
-	ctxLen := 0
-	if aadLen > 0 {
-		ctxLen = 1 + aadLen
-	}
 	return pkcs8 + spki + ctxLen + mkw.AppendCap(pkcs8, ctxLen), nil
 }
 
 // seal encodes key into s and seals its PKCS#8 under the master key, bound
-// to the context of aad. Everything it writes, the context included, is in
-// s, so the call allocates nothing here but what the envelope's GCM does.
-func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.MasterKeyWrapper, aad string) (sealed, error) {
+// to the context of aad or ec. Everything it writes, the context included,
+// is in s, so the call allocates nothing here but what the envelope's GCM
+// does.
+func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.MasterKeyWrapper, aad string, ec map[string]string) (sealed, error) {
 	spec := key.Curve().Spec()
 	buf, err := encoding.AppendPKCS8(s.buf, key)
 	if err != nil {
@@ -156,7 +178,7 @@ func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.Mast
 	}
 	s.buf = buf
 	spkiEnd := len(buf)
-	buf = wrap.AppendHuaweiContext(buf, aad)
+	buf = appendContext(buf, aad, ec)
 	s.buf = buf
 	ctxEnd := len(buf)
 	bind := buf[spkiEnd:ctxEnd:ctxEnd]
@@ -165,7 +187,7 @@ func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.Mast
 	}
 	s.buf = buf
 	out := sealed{pkcs8: buf[:pkcs8End:pkcs8End], spki: buf[pkcs8End:spkiEnd:spkiEnd], envelope: buf[ctxEnd:]}
-	if len(bind) > 0 {
+	if len(bind) > 0 && ec == nil {
 		out.aad = bind[1:]
 	}
 	return out, nil

@@ -42,9 +42,13 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		return nil, "", nil, Wrapf(FailInvalidCiphertext, err, "cipher_text is not a data key pair envelope: %v", err)
 	}
 	keyID = keystore.FormatKeyID(h.KeyID)
+	if req.KeyID != "" && req.KeyID != keyID {
+		return nil, keyID, nil, Errorf(FailIncorrectKey, "cipher_text was sealed under master key %s, not %s", keyID, req.KeyID)
+	}
 	ad, err := p.admit(ctx, admission{
 		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
-		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, holder: HolderPlaintext,
+		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, context: req.EncryptionContext,
+		holder: HolderPlaintext, dryRun: req.DryRun,
 	})
 	if err != nil {
 		return nil, keyID, ad.decision, err
@@ -57,7 +61,7 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if alg, _ := ad.md.KeySpec.Algorithm(); alg != h.Algorithm {
 		return nil, keyID, ad.decision, Errorf(FailDecrypt, "cipher_text was sealed with %s, master key %s uses %s", h.Algorithm, keyID, alg)
 	}
-	pt, spec, err := open(ctx, ad.mk, h, envelope, wrap.HuaweiContext(req.AdditionalAuthenticatedData), hint)
+	pt, spec, err := open(ctx, ad.mk, h, envelope, appendContext(nil, req.AdditionalAuthenticatedData, req.EncryptionContext), hint)
 	if err != nil {
 		return nil, keyID, ad.decision, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
@@ -91,8 +95,13 @@ func checkDecrypt(req *DecryptDatakeyPairRequest) ([]byte, curves.Spec, error) {
 	if len(req.CipherText) > MaxCipherTextLen {
 		return nil, "", Errorf(FailInvalidCiphertext, "cipher_text is %d characters, more than the %d a data key pair envelope can be", len(req.CipherText), MaxCipherTextLen)
 	}
-	if err := checkAAD(req.AdditionalAuthenticatedData); err != nil {
+	if err := checkContext(req.AdditionalAuthenticatedData, req.EncryptionContext); err != nil {
 		return nil, "", err
+	}
+	if req.KeyID != "" {
+		if err := checkKeyID(req.KeyID); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := checkSequence(req.Sequence); err != nil {
 		return nil, "", err

@@ -86,6 +86,13 @@ const (
 	FailUnavailable
 	// FailInternal: anything else; the message does not leak the cause.
 	FailInternal
+	// FailIncorrectKey: a ciphertext sealed under another master key than
+	// the one the request names.
+	FailIncorrectKey
+	// FailUnsupported: an operation or option this server does not offer.
+	FailUnsupported
+	// FailDryRun: a dry run's answer when the request would have succeeded.
+	FailDryRun
 	// failEnd is one past the last failure.
 	failEnd
 )
@@ -118,6 +125,9 @@ var failureNames = [failEnd]string{
 	FailCanceled:             "request canceled",
 	FailUnavailable:          "service unavailable",
 	FailInternal:             "internal error",
+	FailIncorrectKey:         "incorrect key",
+	FailUnsupported:          "unsupported operation",
+	FailDryRun:               "dry run",
 }
 
 // Failures lists every failure, in the order of the constants.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/ecdkp/ecdkp/curves"
@@ -10,7 +11,7 @@ import (
 // ScratchSize is what CreateEcDatakeyPair reserves for a curve and an AAD
 // length.
 func ScratchSize(c curves.Curve, aadLen int) int {
-	n, err := scratchSize(c, wrap.MasterKeyWrapper{Spec: c.Spec()}, aadLen)
+	n, err := scratchSize(c, wrap.MasterKeyWrapper{Spec: c.Spec()}, contextLen(strings.Repeat("a", aadLen), nil))
 	if err != nil {
 		panic(err)
 	}

@@ -1,8 +1,9 @@
 package provider
 
-// CreateEcDatakeyPairRequest is the body of create-ec-datakey-pair, with
-// exactly Huawei KMS's field names, plus the optional custom-key and
-// recipient holders.
+// CreateEcDatakeyPairRequest is a request to create a data key pair, in
+// either dialect: the json tags are Huawei KMS's field names (the
+// reference API), and the fields tagged "-" are the AWS dialect's
+// (EncryptionContext, DryRun), which the Huawei API does not have.
 type CreateEcDatakeyPairRequest struct {
 	// KeyID is the master key (CMK) id, 36 characters.
 	KeyID string `json:"key_id"`
@@ -27,6 +28,12 @@ type CreateEcDatakeyPairRequest struct {
 	// either is refused with FailInvalidParameter, not ignored.
 	Pin     *string `json:"pin,omitempty"`
 	PinType *string `json:"pin_type,omitempty"`
+	// EncryptionContext is AWS's context: bound into the ciphertext like
+	// the AAD (wrap.AWSContext), at most one of the two may be given.
+	EncryptionContext map[string]string `json:"-"`
+	// DryRun checks the request (authorization included) and answers
+	// FailDryRun instead of creating anything.
+	DryRun bool `json:"-"`
 }
 
 // Recipient is an attested enclave the private key is encrypted for.
@@ -50,4 +57,11 @@ type DecryptDatakeyPairRequest struct {
 	KeySpec string `json:"key_spec,omitempty"`
 	// Sequence is the caller's 36-byte request serial number.
 	Sequence string `json:"sequence,omitempty"`
+	// KeyID, when set, must be the master key the envelope names (AWS's
+	// Decrypt checks the KeyId it is given).
+	KeyID string `json:"-"`
+	// EncryptionContext must equal the one given at creation (AWS).
+	EncryptionContext map[string]string `json:"-"`
+	// DryRun checks the request and answers FailDryRun.
+	DryRun bool `json:"-"`
 }

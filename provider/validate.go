@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/internal/quote"
@@ -62,6 +63,35 @@ func checkSequence(seq string) error {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
 			return Errorf(FailInvalidSequence, "sequence may hold only letters, digits and '-'; byte %d is not one", i)
 		}
+	}
+	return nil
+}
+
+// MaxEncryptionContextLen bounds the encoding (wrap.AWSContext) of an
+// EncryptionContext.
+const MaxEncryptionContextLen = 8192
+
+// checkContext validates the caller's context: an AAD or an
+// EncryptionContext, not both, and each within its bounds.
+func checkContext(aad string, ec map[string]string) error {
+	if err := checkAAD(aad); err != nil {
+		return err
+	}
+	if ec == nil {
+		return nil
+	}
+	if aad != "" {
+		return Errorf(FailInvalidParameter, "additional_authenticated_data and EncryptionContext are exclusive")
+	}
+	n := 1
+	for k, v := range ec {
+		if k == "" {
+			return Errorf(FailInvalidParameter, "EncryptionContext has an empty key")
+		}
+		n += len(k) + len(v) + 2*binary.MaxVarintLen64
+	}
+	if n > MaxEncryptionContextLen {
+		return Errorf(FailInvalidParameter, "EncryptionContext is about %d bytes, more than the %d allowed", n, MaxEncryptionContextLen)
 	}
 	return nil
 }

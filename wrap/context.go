@@ -66,6 +66,26 @@ func AppendAWSContext(dst []byte, ec map[string]string) []byte {
 	return dst
 }
 
+// AWSContextLen is the length of AppendAWSContext's bytes for ec.
+func AWSContextLen(ec map[string]string) int {
+	if len(ec) == 0 {
+		return 0
+	}
+	n := 1
+	for k, v := range ec {
+		n += uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
+	}
+	return n
+}
+
+func uvarintLen(x int) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
 // AWSContext returns the context of an AWS EncryptionContext (nil for an
 // empty or nil map).
 func AWSContext(ec map[string]string) []byte { return AppendAWSContext(nil, ec) }

@@ -220,3 +220,14 @@ func FuzzContext(f *testing.F) {
 		}
 	})
 }
+
+// TestAWSContextLen: the length function agrees with the encoding, over
+// long keys and values (multi-byte varints) too.
+func TestAWSContextLen(t *testing.T) {
+	for _, ec := range []map[string]string{
+		nil, {}, {"a": ""}, {"a": "b", "c": "d"},
+		{strings.Repeat("k", 127): strings.Repeat("v", 128), "x": strings.Repeat("y", 20000)},
+	} {
+		assert.Equal(t, len(AWSContext(ec)), AWSContextLen(ec), "%d pairs", len(ec))
+	}
+}

@@ -43,6 +43,9 @@ var codes = map[provider.Failure]Code{
 	provider.FailCanceled:             {499, "KMS.0101"},
 	provider.FailUnavailable:          {http.StatusServiceUnavailable, "KMS.0101"},
 	provider.FailInternal:             {http.StatusInternalServerError, "KMS.0101"},
+	provider.FailIncorrectKey:         {http.StatusBadRequest, "KMS.2203"},
+	provider.FailUnsupported:          {http.StatusBadRequest, "KMS.0308"},
+	provider.FailDryRun:               {http.StatusPreconditionFailed, "KMS.0308"},
 }
 
 // CodeOf returns the answer of a failure; one this table does not know is
