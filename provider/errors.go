@@ -93,6 +93,9 @@ const (
 	FailUnsupported
 	// FailDryRun: a dry run's answer when the request would have succeeded.
 	FailDryRun
+	// FailInvalidState: the master key's state does not allow the key
+	// management operation (enabling a key pending deletion, say).
+	FailInvalidState
 	// failEnd is one past the last failure.
 	failEnd
 )
@@ -128,6 +131,7 @@ var failureNames = [failEnd]string{
 	FailIncorrectKey:         "incorrect key",
 	FailUnsupported:          "unsupported operation",
 	FailDryRun:               "dry run",
+	FailInvalidState:         "invalid key state",
 }
 
 // Failures lists every failure, in the order of the constants.

@@ -49,11 +49,12 @@
 //	incorrect key                             400     KMS.2203
 //	unsupported operation                     400     KMS.0308
 //	dry run                                   412     KMS.0308
+//	invalid key state                         400     KMS.0308
 //
 // The codes are those of Huawei's published KMS error code list where one
 // fits; Huawei has no dedicated code for a wrong key usage, an unknown key
 // spec or a bad wrapping key, so those use its generic invalid-parameter
-// code KMS.0308. The last three rows are of the AWS dialect's requests,
+// code KMS.0308. The last four rows are of the AWS dialect's requests,
 // which this dialect does not make. The request id of every response is in the X-Request-Id
 // header (the SDK reads it into ServiceResponseError.RequestId).
 package huawei

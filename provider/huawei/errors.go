@@ -46,6 +46,7 @@ var codes = map[provider.Failure]Code{
 	provider.FailIncorrectKey:         {http.StatusBadRequest, "KMS.2203"},
 	provider.FailUnsupported:          {http.StatusBadRequest, "KMS.0308"},
 	provider.FailDryRun:               {http.StatusPreconditionFailed, "KMS.0308"},
+	provider.FailInvalidState:         {http.StatusBadRequest, "KMS.0308"},
 }
 
 // CodeOf returns the answer of a failure; one this table does not know is
