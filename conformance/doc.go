@@ -21,7 +21,9 @@
 // "N passed, M failed"; `ecdkp conformance --endpoint URL --key-id ID`
 // uses it against a live endpoint.
 //
-// The checks, for every key spec (WithSpecs narrows them):
+// The checks, for every key spec: by default Huawei's five; WithSpecs
+// chooses others, ECC_NIST_EDWARDS25519 (Ed25519, our extension of the list)
+// included:
 //
 //   - SPEC/with_plain_text=W/aad=A/create, for W in absent, true, false and
 //     A in unset, set: the response echoes key_id and key_spec; public_key
@@ -52,7 +54,12 @@
 //   - SPEC/openssl/pubcheck and SPEC/openssl/check: OpenSSL (when found,
 //     see WithOpenSSL) accepts the public key with `openssl pkey -pubcheck`
 //     and the private key with `openssl pkey -check`, and derives the
-//     response's public key from it. secp256k1 and SM2 included.
+//     response's public key from it. secp256k1 and SM2 included. For
+//     Ed25519, whose public keys OpenSSL 3.0's -pubcheck does not examine,
+//     OpenSSL must also read public_key as an ED25519 key and write it back
+//     to the same bytes; the point itself is checked by the create check's
+//     parse (canonical, in the prime-order subgroup), and the pairing of
+//     seed and public key by the derivation.
 //   - ECC_NIST_P256/wrapping_key: with wrapping_public_key (HPKE P-256) the
 //     response carries wrapped_private_key and no plaintext, and the
 //     holder's key opens it to the PKCS#8 of the public key.
@@ -85,7 +92,10 @@
 //     public_point (uncompressed 04||X||Y); spki, pkcs8, sec1 (DER, as
 //     encoders must write them). Scalars: 1, 2, the largest valid one (n-1,
 //     or n-2 for SM2) and three derived as 1 + (SHA-256 or SHA-512 of a
-//     label mod max), for each of the five specs.
+//     label mod max), for each of the five specs. Then six Ed25519 keys
+//     (ECC_NIST_EDWARDS25519): scalar is the 32-byte seed (RFC 8032's and
+//     RFC 8410's examples, 00..01, ff..ff, two hashes of a label),
+//     public_point the 32-byte public key, sec1 empty (no SEC 1 form).
 //   - envelopes.json: algorithm (AES_256 or SM4); master_key (material);
 //     key_id (UUID); key_version; nonce; key_spec; aad; plaintext_key (the
 //     keys.json id whose pkcs8 is the plaintext); plaintext; envelope (the
@@ -121,7 +131,10 @@
 //     must report: malformed, unknown_curve, explicit_parameters,
 //     unsupported_algorithm, key_mismatch, invalid_key (the encoding.Err*
 //     sentinels), malformed_envelope, decrypt, key_unavailable (the
-//     wrap.Err* sentinels).
+//     wrap.Err* sentinels). The Ed25519 negatives come last: parameters,
+//     wrong lengths, points no seed has (small order, the identity,
+//     unreduced, with a small-order component), the v2 PKCS#8 forms that
+//     are refused, SEC 1 naming Ed25519.
 //   - request_negatives.json: route (create or decrypt); body (the JSON
 //     body, a string since some are not JSON); raw (true when only raw
 //     HTTP can send the body: not JSON, unknown fields, wrong types);

@@ -147,10 +147,23 @@ func parsePublic(field, s string, spec curves.Spec) (*curves.PublicKey, []byte, 
 		return nil, nil, fmt.Errorf("%s is a %s key, want %s", field, pub.Curve().Spec(), spec)
 	}
 	if canon, _ := encoding.MarshalSPKI(pub); string(canon) != string(der) {
-		return nil, nil, fmt.Errorf("%s is not the canonical SPKI (named curve, uncompressed point)", field)
+		return nil, nil, fmt.Errorf("%s is not the canonical SPKI (%s)", field, canonicalSPKI[curves.TypeOf(pub.Curve())])
 	}
 	return pub, der, nil
 }
+
+// canonicalSPKI and canonicalPKCS8 say, per key type, what the canonical
+// encodings hold.
+var (
+	canonicalSPKI = map[curves.KeyType]string{
+		curves.EC:    "named curve, uncompressed point",
+		curves.EdDSA: "RFC 8410: the algorithm OID alone, the 32-byte public key",
+	}
+	canonicalPKCS8 = map[curves.KeyType]string{
+		curves.EC:    "ECPrivateKey with the [1] public key and no [0]",
+		curves.EdDSA: "RFC 8410 as OpenSSL writes it: version 0, the seed, no public key",
+	}
+)
 
 // parsePrivate parses a private_key_plain_text field: the canonical PKCS#8
 // of the key whose public key is pub. The caller destroys the key.
@@ -165,8 +178,10 @@ func parsePrivate(field, s string, pub *curves.PublicKey) (*curves.PrivateKey, [
 func checkPKCS8(field string, der []byte, pub *curves.PublicKey) (*curves.PrivateKey, []byte, error) {
 	priv, err := encoding.ParsePKCS8(der)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not a valid DER PKCS#8 EC private key: %v", field, err)
+		return nil, nil, fmt.Errorf("%s is not a valid DER PKCS#8 private key: %v", field, err)
 	}
+	// For Ed25519 this is the public key crypto/ed25519 derives from the
+	// seed.
 	if !priv.PublicKey().Equal(pub) {
 		priv.Destroy()
 		return nil, nil, fmt.Errorf("%s does not match public_key: its public key is another point (or curve)", field)
@@ -175,7 +190,7 @@ func checkPKCS8(field string, der []byte, pub *curves.PublicKey) (*curves.Privat
 	defer clear(canon)
 	if string(canon) != string(der) {
 		priv.Destroy()
-		return nil, nil, fmt.Errorf("%s is not the canonical PKCS#8 (ECPrivateKey with the [1] public key and no [0])", field)
+		return nil, nil, fmt.Errorf("%s is not the canonical PKCS#8 (%s)", field, canonicalPKCS8[curves.TypeOf(priv.Curve())])
 	}
 	return priv, der, nil
 }

@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/conformance"
+	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider"
 )
 
@@ -112,6 +114,30 @@ var mutants = map[string]struct {
 			return resp, nil
 		},
 	},
+	// v2_pkcs8 returns an Ed25519 plaintext in RFC 5958's v2 form (with the
+	// public key), which parses to the right key but is not the canonical
+	// PKCS#8.
+	"v2_pkcs8": {
+		create: func(m *mutant, ctx context.Context, req *provider.CreateEcDatakeyPairRequest) (*provider.CreateEcDatakeyPairResponse, error) {
+			resp, err := m.p.CreateEcDatakeyPair(ctx, req)
+			if err != nil || resp.PrivateKeyPlainText == "" || req.KeySpec != string(curves.Ed25519) {
+				return resp, err
+			}
+			der, err := base64.StdEncoding.DecodeString(resp.PrivateKeyPlainText)
+			if err != nil {
+				return nil, err
+			}
+			pub, err := base64.StdEncoding.DecodeString(resp.PublicKey)
+			if err != nil {
+				return nil, err
+			}
+			// 302e 020100 ... 0420 seed  ->  3051 020101 ... 0420 seed 812100 pub
+			v2 := append([]byte{0x30, 0x51, 0x02, 0x01, 0x01}, der[5:]...)
+			v2 = append(append(v2, 0x81, 0x21, 0x00), pub[len(pub)-32:]...)
+			resp.PrivateKeyPlainText = base64.StdEncoding.EncodeToString(v2)
+			return resp, nil
+		},
+	},
 	// wrong_codes answers every rejection with the right status and a wrong
 	// KMS code.
 	"wrong_codes": {
@@ -126,15 +152,16 @@ var mutants = map[string]struct {
 	},
 }
 
-// runMutant runs RunChecks against a mutant and parses the report.
-func runMutant(t *testing.T, f *fixture, name string) report {
+// runMutant runs RunChecks against a mutant and parses the report; opts
+// come after the defaults (a key, a disabled key, no OpenSSL).
+func runMutant(t *testing.T, f *fixture, name string, opts ...conformance.Option) report {
 	t.Helper()
 	mu, ok := mutants[name]
 	require.True(t, ok)
 	m := &mutant{p: f.p, create: mu.create, decrypt: mu.decrypt, last: map[string]*provider.CreateEcDatakeyPairResponse{}}
 	var out bytes.Buffer
-	passed, failed := conformance.RunChecks(context.Background(), m, &out,
-		conformance.WithKeyID(f.aes), conformance.WithDisabledKeyID(f.disabled), conformance.WithOpenSSL("off"))
+	passed, failed := conformance.RunChecks(context.Background(), m, &out, append([]conformance.Option{
+		conformance.WithKeyID(f.aes), conformance.WithDisabledKeyID(f.disabled), conformance.WithOpenSSL("off")}, opts...)...)
 	r := parseReport(t, out.String())
 	require.Equal(t, failed, r.count("FAIL"))
 	require.Equal(t, passed, r.count("PASS"))
@@ -207,6 +234,33 @@ func TestMutants(t *testing.T) {
 		assert.Equal(t, "FAIL", r.status["ECC_NIST_P256/wrapping_key"])
 		assert.Empty(t, r.names("FAIL", prefix("request_negatives/")))
 		assert.Empty(t, r.names("FAIL", suffix("/aad_binding")))
+	})
+
+	t.Run("mismatched_public_key/Ed25519", func(t *testing.T) {
+		r := runMutant(t, f, "mismatched_public_key", conformance.WithSpecs(curves.Ed25519))
+		for _, plain := range []string{"absent", "true"} {
+			n := "ECC_NIST_EDWARDS25519/with_plain_text=" + plain + "/aad=unset/create"
+			assert.Equal(t, "FAIL", r.status[n], n)
+			assert.Contains(t, r.why[n], "private_key_plain_text does not match public_key", n)
+		}
+		n := "ECC_NIST_EDWARDS25519/with_plain_text=false/aad=set/decrypt"
+		assert.Equal(t, "FAIL", r.status[n], n)
+		assert.Contains(t, r.why[n], "does not match public_key", n)
+	})
+
+	t.Run("v2_pkcs8", func(t *testing.T) {
+		r := runMutant(t, f, "v2_pkcs8", conformance.WithSpecs(curves.Ed25519, curves.P256))
+		var want []string
+		for _, plain := range []string{"absent", "true"} {
+			for _, aad := range []string{"unset", "set"} {
+				want = append(want, "ECC_NIST_EDWARDS25519/with_plain_text="+plain+"/aad="+aad+"/create")
+			}
+		}
+		for _, n := range want {
+			assert.Equal(t, "FAIL", r.status[n], n)
+			assert.Contains(t, r.why[n], "not the canonical PKCS#8 (RFC 8410 as OpenSSL writes it", n)
+		}
+		assert.Empty(t, r.names("FAIL", prefix("ECC_NIST_P256/")), "P-256 keys are untouched")
 	})
 
 	t.Run("wrong_codes", func(t *testing.T) {

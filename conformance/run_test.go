@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ecdkp/ecdkp/conformance"
+	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/huawei"
 )
@@ -138,4 +139,29 @@ func TestOpenSSLPath(t *testing.T) {
 	r := parseReport(t, out.String())
 	assert.Equal(t, []string{"ECC_NIST_P256/openssl/pubcheck", "ECC_NIST_P256/openssl/check"}, r.names("FAIL", nil))
 	assert.Equal(t, 2, failed)
+}
+
+// TestRunEd25519: the per-spec checks of Ed25519, an extension of
+// Huawei's list and so not among the defaults, pass against our provider in
+// process and over HTTP, the OpenSSL ones included when openssl is found.
+func TestRunEd25519(t *testing.T) {
+	f := newFixture(t)
+	conformance.Run(t, f.p, conformance.WithKeyID(f.aes), conformance.WithSpecs(curves.Ed25519))
+
+	srv := httptest.NewServer(huawei.NewHandler(f.p))
+	t.Cleanup(srv.Close)
+	target, err := conformance.NewHTTPTarget(srv.URL, testProjectID)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	passed, failed := conformance.RunChecks(context.Background(), target, &out,
+		conformance.WithKeyID(f.sm4), conformance.WithSpecs(curves.Ed25519))
+	r := parseReport(t, out.String())
+	assert.Equal(t, 0, failed, out.String())
+	specChecks := perSpecChecks
+	if _, err := exec.LookPath("openssl"); err != nil {
+		specChecks -= 2
+		assert.Len(t, r.names("SKIP", prefix("ECC_NIST_EDWARDS25519/openssl/")), 2)
+	}
+	assert.Len(t, r.names("PASS", prefix("ECC_NIST_EDWARDS25519/")), specChecks)
+	assert.Equal(t, specChecks+len(requestVectors(t)), passed, "Ed25519's checks, no wrapping_key (needs P-256), every request vector")
 }

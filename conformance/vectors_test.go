@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -30,9 +32,9 @@ import (
 // Vector counts, pinned so that a generator change that drops vectors (or
 // a loop that runs none) is noticed.
 const (
-	wantKeys             = 30
+	wantKeys             = 36 // 6 of each EC spec, then 6 Ed25519 seeds
 	wantEnvelopes        = 22
-	wantDecodeNegatives  = 154
+	wantDecodeNegatives  = 175 // 21 of them Ed25519's
 	wantRequestNegatives = 55
 	wantEnvelopesV2      = 35
 	wantEnvV2Negatives   = 80
@@ -115,8 +117,9 @@ func TestVectorsSchema(t *testing.T) {
 	assert.ErrorContains(t, err, "count")
 }
 
-// TestKeyVectors: each scalar gives the point and the three encodings, and
-// each encoding parses back to the scalar.
+// TestKeyVectors: each scalar (seed) gives the point and the encodings, and
+// each encoding parses back to the scalar. Ed25519 has no SEC1; its bytes
+// are also checked against crypto/ed25519 and crypto/x509.
 func TestKeyVectors(t *testing.T) {
 	ran := map[curves.Spec]int{}
 	for _, v := range parseFile[vectors.Key](t, vectors.KeysFile) {
@@ -131,25 +134,50 @@ func TestKeyVectors(t *testing.T) {
 		p8, err := encoding.MarshalPKCS8(priv)
 		require.NoError(t, err)
 		assert.Equal(t, []byte(v.PKCS8), p8, "vector %d PKCS#8", v.ID)
-		sec1, err := encoding.MarshalSEC1(priv)
-		require.NoError(t, err)
-		assert.Equal(t, []byte(v.SEC1), sec1, "vector %d SEC1", v.ID)
+		type privateForm struct {
+			name  string
+			der   []byte
+			parse func([]byte) (*curves.PrivateKey, error)
+		}
+		privateForms := []privateForm{{"PKCS#8", v.PKCS8, encoding.ParsePKCS8}}
+		if curves.TypeOf(c) == curves.EC {
+			sec1, err := encoding.MarshalSEC1(priv)
+			require.NoError(t, err)
+			assert.Equal(t, []byte(v.SEC1), sec1, "vector %d SEC1", v.ID)
+			privateForms = append(privateForms, privateForm{"SEC1", v.SEC1, encoding.ParseSEC1})
+		} else {
+			assert.Empty(t, v.SEC1, "vector %d: %s has no SEC1", v.ID, c.Spec())
+			_, err := encoding.MarshalSEC1(priv)
+			assert.ErrorIs(t, err, encoding.ErrUnsupportedAlgorithm)
+			checkEd25519Vector(t, v)
+		}
 
 		pub, err := encoding.ParseSPKI(v.SPKI)
 		require.NoError(t, err)
 		assert.True(t, pub.Equal(priv.PublicKey()))
-		for _, in := range []struct {
-			name  string
-			der   []byte
-			parse func([]byte) (*curves.PrivateKey, error)
-		}{{"PKCS#8", v.PKCS8, encoding.ParsePKCS8}, {"SEC1", v.SEC1, encoding.ParseSEC1}} {
+		for _, in := range privateForms {
 			got, err := in.parse(in.der)
 			require.NoError(t, err, "vector %d %s", v.ID, in.name)
 			assert.True(t, got.Equal(priv), "vector %d %s", v.ID, in.name)
 		}
 		ran[c.Spec()]++
 	}
-	assert.Equal(t, map[curves.Spec]int{curves.P256: 6, curves.P384: 6, curves.P521: 6, curves.Secp256k1: 6, curves.SM2: 6}, ran)
+	assert.Equal(t, map[curves.Spec]int{curves.P256: 6, curves.P384: 6, curves.P521: 6, curves.Secp256k1: 6, curves.SM2: 6, curves.Ed25519: 6}, ran)
+}
+
+// checkEd25519Vector holds an Ed25519 key vector to the standard library:
+// the seed's public key and the encodings of crypto/x509.
+func checkEd25519Vector(t *testing.T, v vectors.Key) {
+	t.Helper()
+	require.Len(t, v.Scalar, ed25519.SeedSize, "vector %d", v.ID)
+	std := ed25519.NewKeyFromSeed(v.Scalar)
+	assert.Equal(t, []byte(std.Public().(ed25519.PublicKey)), []byte(v.PublicPoint), "vector %d: crypto/ed25519's public key", v.ID)
+	p8, err := x509.MarshalPKCS8PrivateKey(std)
+	require.NoError(t, err)
+	assert.Equal(t, p8, []byte(v.PKCS8), "vector %d: crypto/x509's PKCS#8", v.ID)
+	spki, err := x509.MarshalPKIXPublicKey(std.Public())
+	require.NoError(t, err)
+	assert.Equal(t, spki, []byte(v.SPKI), "vector %d: crypto/x509's SPKI", v.ID)
 }
 
 // TestKeyVectorsBoundaries: the "max" scalars are the largest valid ones:

@@ -27,8 +27,19 @@ func addAlgorithm(b *cryptobyte.Builder, curveOID asn1.ObjectIdentifier) {
 	})
 }
 
+// addEdAlgorithm writes the AlgorithmIdentifier of an EdDSA key: the
+// curve's OID and no parameters (RFC 8410, 3: "the parameters MUST be
+// absent").
+func addEdAlgorithm(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1ObjectIdentifier(oid)
+	})
+}
+
 // parseAlgorithm reads an AlgorithmIdentifier from s and returns the
-// registered curve it names. what names the enclosing format in errors.
+// registered curve it names: id-ecPublicKey with an EC curve's OID as
+// namedCurve, or an EdDSA curve's OID without parameters. what names the
+// enclosing format in errors.
 func parseAlgorithm(s *cryptobyte.String, what string) (curves.Curve, error) {
 	var alg cryptobyte.String
 	if !s.ReadASN1(&alg, cbasn1.SEQUENCE) {
@@ -39,8 +50,14 @@ func parseAlgorithm(s *cryptobyte.String, what string) (curves.Curve, error) {
 		return nil, malformed(what + " algorithm is not a DER OBJECT IDENTIFIER")
 	}
 	if !oid.Equal(oidPublicKeyEC) {
+		if c, err := curves.LookupOID(oid); err == nil && curves.TypeOf(c) == curves.EdDSA {
+			if !alg.Empty() {
+				return nil, malformed(fmt.Sprintf("%s algorithm %s (%s) has parameters; RFC 8410 requires them absent", what, oid, c.Spec()))
+			}
+			return c, nil
+		}
 		return nil, classed(ErrUnsupportedAlgorithm,
-			fmt.Sprintf("%s algorithm %s is not id-ecPublicKey (%s)", what, oid, oidPublicKeyEC), nil)
+			fmt.Sprintf("%s algorithm %s is not id-ecPublicKey (%s) or a registered EdDSA algorithm", what, oid, oidPublicKeyEC), nil)
 	}
 	curveOID, err := parseNamedCurve(&alg, what+" algorithm parameters")
 	if err != nil {
@@ -74,11 +91,16 @@ func parseNamedCurve(s *cryptobyte.String, what string) (asn1.ObjectIdentifier, 
 	}
 }
 
-// lookupCurve maps a named-curve OID to its registered curve.
+// lookupCurve maps a named-curve OID to its registered curve, which must
+// be an EC curve: an EdDSA key has no id-ecPublicKey or SEC 1 form.
 func lookupCurve(oid asn1.ObjectIdentifier, what string) (curves.Curve, error) {
 	c, err := curves.LookupOID(oid)
 	if err != nil {
 		return nil, classed(ErrUnknownCurve, what+" names a curve that is not registered", err)
+	}
+	if t := curves.TypeOf(c); t != curves.EC {
+		return nil, classed(ErrUnsupportedAlgorithm, fmt.Sprintf(
+			"%s names %s as an EC named curve; %s keys have no id-ecPublicKey or SEC 1 form (their algorithm is %s alone)", what, c.Spec(), t, oid), nil)
 	}
 	return c, nil
 }

@@ -11,9 +11,11 @@ var (
 	// ErrMalformed marks input that is not the expected structure in
 	// canonical DER: truncated or non-minimal encodings, trailing data at
 	// any level, a wrong version, unexpected or missing fields (PKCS#8
-	// attributes, PKCS#8 v2, a SEC1 key without curve parameters, NULL or
-	// absent curve parameters), a BIT STRING with unused bits, a scalar
-	// longer than the curve's, and bad PEM framing.
+	// attributes, PKCS#8 v2 of an EC key, a SEC1 key without curve
+	// parameters, NULL or absent curve parameters, parameters after an
+	// EdDSA OID), a BIT STRING with unused bits, a scalar longer than the
+	// curve's or an Ed25519 seed of another length than 32, and bad PEM
+	// framing.
 	ErrMalformed = errors.New("encoding: malformed key encoding")
 
 	// ErrUnknownCurve marks a named-curve OID that no curve is registered
@@ -26,12 +28,15 @@ var (
 	ErrExplicitParameters = errors.New("encoding: explicit curve parameters are not supported")
 
 	// ErrUnsupportedAlgorithm marks an AlgorithmIdentifier other than
-	// id-ecPublicKey (1.2.840.10045.2.1).
+	// id-ecPublicKey (1.2.840.10045.2.1) or a registered EdDSA curve's OID
+	// (Ed25519, 1.3.101.112), an EdDSA curve named where an EC curve must
+	// be (namedCurve, ECPrivateKey [0]), and SEC1 for an EdDSA key, which
+	// has no SEC 1 form.
 	ErrUnsupportedAlgorithm = errors.New("encoding: unsupported key algorithm")
 
 	// ErrKeyMismatch marks a private key whose embedded public key is not
-	// the one its scalar yields, or a PKCS#8 key whose inner [0] curve OID
-	// differs from the outer AlgorithmIdentifier's.
+	// the one its scalar (seed) yields, or a PKCS#8 key whose inner [0]
+	// curve OID differs from the outer AlgorithmIdentifier's.
 	ErrKeyMismatch = errors.New("encoding: key parts do not match")
 
 	// ErrInvalidKey marks a scalar or point the curve rejects (zero, at or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
@@ -35,9 +36,12 @@ import (
 //     is a fixed point: an accepted non-canonical input decodes to the key
 //     its canonical form decodes to;
 //   - an independent decoder agrees on the key whenever it accepts the same
-//     input too: crypto/x509 for the NIST curves, gmsm's smx509 for SM2 (and
-//     the NIST curves again); the point or public key is recomputed with
-//     crypto/ecdh, crypto/elliptic, dcrd's secp256k1 or gmsm's sm2.
+//     input too: crypto/x509 for the NIST curves and Ed25519, gmsm's smx509
+//     for SM2 (and the NIST curves and Ed25519 again); the point or public
+//     key is recomputed with crypto/ecdh, crypto/elliptic, dcrd's secp256k1,
+//     gmsm's sm2 or crypto/ed25519 (which has no point decoder: an Ed25519
+//     point is checked against the reference parsers only, which accept any
+//     32 bytes, and against package curves' own tests).
 //
 // Seeds: the canonical encodings of a fixed key of every registered spec
 // and the lenient and malformed variants of the hand-made DER helpers, added
@@ -198,9 +202,9 @@ func fzCheckPublic(t *testing.T, input []byte, pub *curves.PublicKey) {
 		t.Fatalf("SPKI re-encoding is not a fixed point (err %v)", err)
 	}
 	point := fzSPKIPoint(t, input)
-	if !bytes.Equal(der, input) && len(point) == len(pub.Bytes()) {
-		// Accepted, not canonical: the only leniency is a compressed point.
-		t.Fatalf("accepted a non-canonical SPKI whose point is not compressed")
+	if !bytes.Equal(der, input) && (len(point) == len(pub.Bytes()) || curves.TypeOf(pub.Curve()) != curves.EC) {
+		// Accepted, not canonical: the only leniency is a compressed EC point.
+		t.Fatalf("accepted a non-canonical SPKI whose point is not a compressed EC point")
 	}
 	// The point against an independent decoder of the same bytes.
 	if ref, ok := fzRefPoint(pub.Curve().Spec(), point); ok && !bytes.Equal(ref, pub.Bytes()) {
@@ -337,6 +341,9 @@ func fzDescribeStdPublic(pub any, err error) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	if k, ok := pub.(ed25519.PublicKey); ok {
+		return fmt.Sprintf("%s pub %x", curves.Ed25519, []byte(k)), true
+	}
 	k, ok := pub.(*ecdsa.PublicKey)
 	if !ok {
 		return fmt.Sprintf("a %T", pub), true
@@ -355,6 +362,11 @@ func fzDescribePrivate(key any, err error) (string, bool) {
 	}
 	var k *ecdsa.PrivateKey
 	switch v := key.(type) {
+	case ed25519.PrivateKey:
+		if len(v) != ed25519.PrivateKeySize {
+			return "a malformed ed25519.PrivateKey", true
+		}
+		return fmt.Sprintf("%s priv %x pub %x", curves.Ed25519, v.Seed(), []byte(v[ed25519.SeedSize:])), true
 	case *ecdsa.PrivateKey:
 		k = v
 	case *sm2.PrivateKey:
@@ -442,6 +454,11 @@ func fzRefPublicFromScalar(spec curves.Spec, scalar []byte) ([]byte, bool) {
 			return nil, false // gmsm refuses n-1, which SM2 signing cannot use
 		}
 		return fzUncompressed(32, k.X, k.Y), true
+	case curves.Ed25519:
+		if len(scalar) != ed25519.SeedSize {
+			return nil, false
+		}
+		return ed25519.NewKeyFromSeed(scalar)[ed25519.SeedSize:], true
 	}
 	return nil, false
 }
@@ -477,6 +494,10 @@ func fzSPKISeeds(tb testing.TB) [][]byte {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		if curves.TypeOf(k.Curve()) != curves.EC {
+			seeds = append(seeds, fzEdSPKISeeds(der, p)...)
+			continue
+		}
 		hybrid := append([]byte{6 | p.point[len(p.point)-1]&1}, p.point[1:]...)
 		seeds = append(seeds,
 			der,
@@ -502,6 +523,11 @@ func fzPKCS8Seeds(tb testing.TB) [][]byte {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		if curves.TypeOf(k.Curve()) != curves.EC {
+			_, q := fzSeedKeyOther(tb, spec)
+			seeds = append(seeds, fzEdPKCS8Seeds(der, p, q)...)
+			continue
+		}
 		short := p
 		short.scalar = p.scalar[1:] // fixedScalar starts with a zero byte
 		other := p
@@ -526,6 +552,11 @@ func fzSEC1Seeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
 	for _, spec := range curves.Specs() {
 		k, p := fzSeedKey(tb, spec)
+		if curves.TypeOf(k.Curve()) != curves.EC {
+			// No SEC1 form: an ECPrivateKey naming the curve anyway.
+			seeds = append(seeds, p.ecPrivateKey(true, true), p.ecPrivateKey(true, false))
+			continue
+		}
 		der, err := encoding.MarshalSEC1(k)
 		if err != nil {
 			tb.Fatal(err)
@@ -549,6 +580,56 @@ func fzSEC1Seeds(tb testing.TB) [][]byte {
 	return seeds
 }
 
+// fzEdSPKISeeds are the SPKI seeds of an EdDSA key: der is its canonical
+// SPKI.
+func fzEdSPKISeeds(der []byte, p keyParts) [][]byte {
+	notOnCurve := bytes.Clone(p.point)
+	notOnCurve[0] ^= 1 // another y; off the curve about half the time
+	unreduced := bytes.Repeat([]byte{0xff}, 32)
+	unreduced[0], unreduced[31] = 0xee, 0x7f // y = p+1: the identity, not reduced
+	algOID := oid(p.curveOID)
+	return [][]byte{
+		der,
+		seq(seq(algOID, fzNullElement), bitString(0, p.point)),        // parameters present
+		seq(seq(oid(oidECPublicKey), algOID), bitString(0, p.point)),  // named as an EC curve
+		seq(seq(oid(oidX25519)), bitString(0, p.point)),               // unknown algorithm
+		seq(seq(algOID), bitString(0, append([]byte{4}, p.point...))), // SEC 1-style prefix
+		seq(seq(algOID), bitString(0, p.point[:31])),                  // short
+		seq(seq(algOID), bitString(1, p.point)),                       // unused bits
+		seq(seq(algOID), bitString(0, notOnCurve)),                    // other y
+		seq(seq(algOID), bitString(0, fzSmallOrderEd25519)),           // small order
+		seq(seq(algOID), bitString(0, unreduced)),                     // not canonical
+		append(append([]byte(nil), der...), 0),
+		der[:len(der)-1],
+	}
+}
+
+// fzSmallOrderEd25519 is an Ed25519 point of order 8.
+var fzSmallOrderEd25519 = []byte{
+	0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+}
+
+// fzEdPKCS8Seeds are the PKCS#8 seeds of an EdDSA key p (der its canonical
+// PKCS#8) and another key q of the curve.
+func fzEdPKCS8Seeds(der []byte, p, q keyParts) [][]byte {
+	algOID := oid(p.curveOID)
+	return [][]byte{
+		der,
+		seq(integer(1), seq(algOID), octets(octets(p.scalar)), edPublicKeyField(p.point)), // v2, consistent
+		seq(integer(1), seq(algOID), octets(octets(p.scalar)), edPublicKeyField(q.point)), // v2, another key's
+		seq(integer(1), seq(algOID), octets(octets(p.scalar))),                            // v2 without a public key
+		seq(integer(0), seq(algOID), octets(octets(p.scalar)), edPublicKeyField(p.point)), // v1 with one
+		seq(integer(0), seq(algOID), octets(octets(p.scalar)), explicit(0)),               // attributes
+		seq(integer(0), seq(algOID, fzNullElement), octets(octets(p.scalar))),             // parameters
+		seq(integer(0), seq(algOID), octets(p.scalar)),                                    // seed not wrapped
+		seq(integer(0), seq(algOID), octets(octets(p.scalar[1:]))),                        // short seed
+		seq(integer(0), seq(algOID), octets(octets(make([]byte, len(p.scalar))))),         // zero seed
+		seq(integer(0), seq(oid(oidECPublicKey), algOID), octets(octets(p.scalar))),       // named as an EC curve
+		append(append([]byte(nil), der...), 0),
+	}
+}
+
 // fzSeedKeyOther is a second fixed key of spec.
 func fzSeedKeyOther(tb testing.TB, spec curves.Spec) (*curves.PrivateKey, keyParts) {
 	tb.Helper()
@@ -569,11 +650,20 @@ func fzPEMSeeds(tb testing.TB) [][]byte {
 		k, _ := fzSeedKey(tb, spec)
 		spki, err1 := encoding.MarshalSPKIPEM(k.PublicKey())
 		p8, err2 := encoding.MarshalPKCS8PEM(k)
-		sec1, err3 := encoding.MarshalSEC1PEM(k)
-		if err := errors.Join(err1, err2, err3); err != nil {
+		if err := errors.Join(err1, err2); err != nil {
 			tb.Fatal(err)
 		}
-		seeds = append(seeds, spki, p8, sec1)
+		seeds = append(seeds, spki, p8)
+		if curves.TypeOf(k.Curve()) != curves.EC {
+			der, _ := encoding.MarshalPKCS8(k)
+			seeds = append(seeds, pem.EncodeToMemory(&pem.Block{Type: encoding.PEMTypeSEC1, Bytes: der}))
+			continue
+		}
+		sec1, err := encoding.MarshalSEC1PEM(k)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		seeds = append(seeds, sec1)
 		if spec == curves.SM2 {
 			der, err := encoding.MarshalSEC1(k)
 			if err != nil {
@@ -604,13 +694,15 @@ func fzPEMSeeds(tb testing.TB) [][]byte {
 // compare against do accept the seed keys and agree with them, so the
 // comparisons in the targets are not vacuous.
 func TestFuzzReferenceDecoders(t *testing.T) {
-	refCounts := map[curves.Spec]int{curves.P256: 2, curves.P384: 2, curves.P521: 2, curves.Secp256k1: 0, curves.SM2: 1}
+	refCounts := map[curves.Spec]int{curves.P256: 2, curves.P384: 2, curves.P521: 2, curves.Secp256k1: 0, curves.SM2: 1, curves.Ed25519: 2}
 	for _, spec := range specs(t) {
 		k, p := fzSeedKey(t, spec)
-		for name, point := range map[string][]byte{"uncompressed": p.point, "compressed": compressed(p).point} {
-			got, ok := fzRefPoint(spec, point)
-			if assert.True(t, ok, "%s: %s point refused", spec, name) {
-				assert.Equal(t, p.point, got, "%s: %s point", spec, name)
+		if isEC(t, spec) {
+			for name, point := range map[string][]byte{"uncompressed": p.point, "compressed": compressed(p).point} {
+				got, ok := fzRefPoint(spec, point)
+				if assert.True(t, ok, "%s: %s point refused", spec, name) {
+					assert.Equal(t, p.point, got, "%s: %s point", spec, name)
+				}
 			}
 		}
 		got, ok := fzRefPublicFromScalar(spec, k.Bytes())
@@ -633,6 +725,10 @@ func TestFuzzReferenceDecoders(t *testing.T) {
 		assert.Equal(t, want, n, "%s: reference SPKI parsers that accept the key", spec)
 		for _, pf := range fzFormats {
 			der, err := pf.marshal(k)
+			if pf.name == "SEC1" && !isEC(t, spec) {
+				assert.ErrorIs(t, err, encoding.ErrUnsupportedAlgorithm)
+				continue
+			}
 			require.NoError(t, err)
 			n := 0
 			for _, ref := range pf.refs {
@@ -644,4 +740,9 @@ func TestFuzzReferenceDecoders(t *testing.T) {
 			assert.Equal(t, want, n, "%s: reference %s parsers that accept the key", spec, pf.name)
 		}
 	}
+	// The v2 Ed25519 form is read by crypto/x509 too, to the same key.
+	k, p := fzSeedKey(t, curves.Ed25519)
+	d, ok := fzDescribePrivate(x509.ParsePKCS8PrivateKey(edPKCS8v2(p.scalar, p.point)))
+	assert.True(t, ok)
+	assert.Equal(t, fzDescribeKey(k), d)
 }

@@ -124,3 +124,49 @@ func (p keyParts) ecPrivateKey(withParams, withPublic bool) []byte {
 func (p keyParts) pkcs8(inner []byte) []byte {
 	return seq(integer(0), p.algorithm(), octets(inner))
 }
+
+// isEC reports whether spec's keys are EC keys (SEC 1 points, a SEC1 form).
+func isEC(t testing.TB, spec curves.Spec) bool {
+	t.Helper()
+	return curves.TypeOf(lookup(t, spec)) == curves.EC
+}
+
+// ecSpecs returns the registered EC specs, for the tests of what only EC
+// keys have: compressed points, ECPrivateKey leniencies.
+func ecSpecs(t testing.TB) []curves.Spec {
+	t.Helper()
+	var out []curves.Spec
+	for _, s := range specs(t) {
+		if isEC(t, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var (
+	oidEd25519 = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidX25519  = asn1.ObjectIdentifier{1, 3, 101, 110} // not registered
+)
+
+// edSPKI is a hand-built RFC 8410 SubjectPublicKeyInfo; algParams, when
+// given, follow the OID.
+func edSPKI(pub []byte, algParams ...[]byte) []byte {
+	return seq(seq(append([][]byte{oid(oidEd25519)}, algParams...)...), bitString(0, pub))
+}
+
+// edPKCS8 is a hand-built RFC 8410 PrivateKeyInfo, version 0; extra fields
+// follow the privateKey.
+func edPKCS8(seed []byte, extra ...[]byte) []byte {
+	return seq(append([][]byte{integer(0), seq(oid(oidEd25519)), octets(octets(seed))}, extra...)...)
+}
+
+// edPKCS8v2 is the OneAsymmetricKey form (version 1) with a [1] publicKey.
+func edPKCS8v2(seed, pub []byte) []byte {
+	return seq(integer(1), seq(oid(oidEd25519)), octets(octets(seed)), edPublicKeyField(pub))
+}
+
+// edPublicKeyField is OneAsymmetricKey's [1] IMPLICIT BIT STRING.
+func edPublicKeyField(pub []byte) []byte {
+	return tlv(cbasn1.Tag(1).ContextSpecific(), []byte{0}, pub)
+}

@@ -21,18 +21,34 @@ func TestLayoutsMatchBuilders(t *testing.T) {
 			k, err := c.GenerateKey()
 			require.NoError(t, err)
 			scalar, point := k.Bytes(), k.PublicKey().Bytes()
-			for _, tc := range []struct {
+			type builder struct {
 				name  string
 				build func(b *cryptobyte.Builder)
 				fast  func() ([]byte, error)
-			}{
-				{"SPKI", func(b *cryptobyte.Builder) { buildSPKI(b, c.OID(), point) },
-					func() ([]byte, error) { return MarshalSPKI(k.PublicKey()) }},
-				{"PKCS#8", func(b *cryptobyte.Builder) { buildPKCS8(b, c.OID(), scalar, point) },
-					func() ([]byte, error) { return MarshalPKCS8(k) }},
-				{"SEC1", func(b *cryptobyte.Builder) { buildECPrivateKey(b, c.OID(), scalar, point) },
-					func() ([]byte, error) { return MarshalSEC1(k) }},
-			} {
+			}
+			var builders []builder
+			switch curves.TypeOf(c) {
+			case curves.EC:
+				builders = []builder{
+					{"SPKI", func(b *cryptobyte.Builder) { buildSPKI(b, c.OID(), point) },
+						func() ([]byte, error) { return MarshalSPKI(k.PublicKey()) }},
+					{"PKCS#8", func(b *cryptobyte.Builder) { buildPKCS8(b, c.OID(), scalar, point) },
+						func() ([]byte, error) { return MarshalPKCS8(k) }},
+					{"SEC1", func(b *cryptobyte.Builder) { buildECPrivateKey(b, c.OID(), scalar, point) },
+						func() ([]byte, error) { return MarshalSEC1(k) }},
+				}
+			case curves.EdDSA:
+				builders = []builder{
+					{"SPKI", func(b *cryptobyte.Builder) { buildEdSPKI(b, c.OID(), point) },
+						func() ([]byte, error) { return MarshalSPKI(k.PublicKey()) }},
+					{"PKCS#8", func(b *cryptobyte.Builder) { buildEdPKCS8(b, c.OID(), scalar) },
+						func() ([]byte, error) { return MarshalPKCS8(k) }},
+				}
+				_, err := MarshalSEC1(k)
+				assert.Same(t, errNoSEC1, err, "%s has no SEC1", spec)
+			}
+			require.NotEmpty(t, builders, "%s: key type %s", spec, curves.TypeOf(c))
+			for _, tc := range builders {
 				b := cryptobyte.NewBuilder(nil)
 				tc.build(b)
 				want, err := b.Bytes()

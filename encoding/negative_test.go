@@ -20,7 +20,6 @@ var (
 	oidSecp224r1 = asn1.ObjectIdentifier{1, 3, 132, 0, 33} // not registered
 	oidP384      = asn1.ObjectIdentifier{1, 3, 132, 0, 34}
 	oidRSA       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidEd25519   = asn1.ObjectIdentifier{1, 3, 101, 112}
 	oidSM2       = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}
 	derNULL      = []byte{0x05, 0x00}
 )
@@ -103,6 +102,10 @@ func TestParseRejects(t *testing.T) {
 			encoding.ErrMalformed, "missing"},
 		{"SPKI extra field in algorithm", parseSPKI, seq(seq(oid(oidECPublicKey), oid(p.curveOID), derNULL), bitString(0, p.point)),
 			encoding.ErrMalformed, "algorithm identifier has trailing data"},
+		{"SPKI X25519 algorithm", parseSPKI, seq(seq(oid(oidX25519)), bitString(0, p.point[1:33])),
+			encoding.ErrUnsupportedAlgorithm, "1.3.101.110"},
+		{"SPKI Ed25519 named as an EC curve", parseSPKI, seq(seq(oid(oidECPublicKey), oid(oidEd25519)), bitString(0, p.point)),
+			encoding.ErrUnsupportedAlgorithm, "ECC_NIST_EDWARDS25519 as an EC named curve"},
 		{"SPKI RSA algorithm", parseSPKI, seq(seq(oid(oidRSA), derNULL), bitString(0, p.point)),
 			encoding.ErrUnsupportedAlgorithm, "1.2.840.113549.1.1.1"},
 		{"SPKI SM2 OID as algorithm", parseSPKI, seq(seq(oid(oidSM2), oid(oidSM2)), bitString(0, p.point)),
@@ -133,8 +136,10 @@ func TestParseRejects(t *testing.T) {
 		{"PKCS#8 unknown curve OID", parsePKCS8, unknown.pkcs8(full), encoding.ErrUnknownCurve, "not registered"},
 		{"PKCS#8 explicit parameters", parsePKCS8, seq(integer(0), seq(oid(oidECPublicKey), explicitParams), octets(full)),
 			encoding.ErrExplicitParameters, "specifiedCurve"},
-		{"PKCS#8 Ed25519 algorithm", parsePKCS8, seq(integer(0), seq(oid(oidEd25519)), octets(octets(p.scalar))),
-			encoding.ErrUnsupportedAlgorithm, "1.3.101.112"},
+		{"PKCS#8 X25519 algorithm", parsePKCS8, seq(integer(0), seq(oid(oidX25519)), octets(octets(p.scalar))),
+			encoding.ErrUnsupportedAlgorithm, "1.3.101.110"},
+		{"PKCS#8 Ed25519 named as an EC curve", parsePKCS8, seq(integer(0), seq(oid(oidECPublicKey), oid(oidEd25519)), octets(full)),
+			encoding.ErrUnsupportedAlgorithm, "no id-ecPublicKey or SEC 1 form"},
 		{"PKCS#8 inner [0] names another curve", parsePKCS8, p.pkcs8(seq(integer(1), octets(p.scalar), explicit(0, oid(oidP384)), pubBits)),
 			encoding.ErrKeyMismatch, "[0] names curve 1.3.132.0.34"},
 		{"PKCS#8 inner [0] explicit parameters", parsePKCS8, p.pkcs8(seq(integer(1), octets(p.scalar), explicit(0, explicitParams), pubBits)),
@@ -173,6 +178,8 @@ func TestParseRejects(t *testing.T) {
 		{"SEC1 scalar too long", parseSEC1, long.ecPrivateKey(true, true), encoding.ErrMalformed, "private scalar is 33 bytes"},
 		{"SEC1 unused bits", parseSEC1, seq(integer(1), octets(p.scalar), explicit(0, oid(p.curveOID)), explicit(1, bitString(1, p.point))),
 			encoding.ErrMalformed, "1 unused bits"},
+		{"SEC1 naming Ed25519 in [0]", parseSEC1, seq(integer(1), octets(p.scalar), explicit(0, oid(oidEd25519))),
+			encoding.ErrUnsupportedAlgorithm, "no id-ecPublicKey or SEC 1 form"},
 		{"SEC1 given as PKCS#8", parsePKCS8, sec1, encoding.ErrMalformed, "PKCS#8 input is a SEC1 ECPrivateKey"},
 		{"PKCS#8 given as SEC1", parseSEC1, pkcs8, encoding.ErrMalformed, "SEC1 input is a PKCS#8 PrivateKeyInfo"},
 	}
@@ -260,14 +267,20 @@ func TestParseRejectsTruncations(t *testing.T) {
 			require.NoError(t, err)
 			p8, err := encoding.MarshalPKCS8(k)
 			require.NoError(t, err)
-			sec1, err := encoding.MarshalSEC1(k)
-			require.NoError(t, err)
-			n := 0
-			for _, f := range []struct {
+			type format struct {
 				name  string
 				der   []byte
 				parse func([]byte) error
-			}{{"SPKI", spki, parseSPKI}, {"PKCS#8", p8, parsePKCS8}, {"SEC1", sec1, parseSEC1}} {
+			}
+			formats := []format{{"SPKI", spki, parseSPKI}, {"PKCS#8", p8, parsePKCS8}}
+			if isEC(t, spec) { // an EdDSA key has no SEC1
+				sec1, err := encoding.MarshalSEC1(k)
+				require.NoError(t, err)
+				formats = append(formats, format{"SEC1", sec1, parseSEC1})
+			}
+			n, total := 0, 0
+			for _, f := range formats {
+				total += len(f.der)
 				require.NoError(t, f.parse(f.der))
 				for i := range len(f.der) {
 					err := f.parse(f.der[:i:i])
@@ -277,7 +290,7 @@ func TestParseRejectsTruncations(t *testing.T) {
 					n++
 				}
 			}
-			assert.Equal(t, len(spki)+len(p8)+len(sec1), n)
+			assert.Equal(t, total, n)
 		})
 	}
 }

@@ -39,6 +39,10 @@ func TestRoundTrip(t *testing.T) {
 				assert.Equal(t, spki, again, "SPKI re-encoding differs")
 
 				for _, f := range privateFormats {
+					if f.name == "SEC1" && !isEC(t, spec) {
+						assertNoSEC1(t, k)
+						continue
+					}
 					der, err := f.marshal(k)
 					require.NoError(t, err, f.name)
 					got, err := f.parse(der)
@@ -68,6 +72,22 @@ var privateFormats = []struct {
 	{"SEC1", "EC PRIVATE KEY", encoding.MarshalSEC1, encoding.ParseSEC1, encoding.MarshalSEC1PEM, encoding.ParseSEC1PEM},
 }
 
+// assertNoSEC1 checks that every SEC1 encoder refuses k, an EdDSA key,
+// with ErrUnsupportedAlgorithm and leaves an Append destination alone.
+func assertNoSEC1(t *testing.T, k *curves.PrivateKey) {
+	t.Helper()
+	der, err := encoding.MarshalSEC1(k)
+	assert.ErrorIs(t, err, encoding.ErrUnsupportedAlgorithm, "MarshalSEC1")
+	assert.Nil(t, der)
+	p, err := encoding.MarshalSEC1PEM(k)
+	assert.ErrorIs(t, err, encoding.ErrUnsupportedAlgorithm, "MarshalSEC1PEM")
+	assert.Nil(t, p)
+	out, err := encoding.AppendSEC1([]byte("keep"), k)
+	assert.ErrorIs(t, err, encoding.ErrUnsupportedAlgorithm, "AppendSEC1")
+	assert.Equal(t, []byte("keep"), out)
+	assertClassified(t, err)
+}
+
 func TestPEMRoundTrip(t *testing.T) {
 	for _, spec := range specs(t) {
 		t.Run(string(spec), func(t *testing.T) {
@@ -84,6 +104,10 @@ func TestPEMRoundTrip(t *testing.T) {
 			assert.True(t, pub.Equal(k.PublicKey()))
 
 			for _, f := range privateFormats {
+				if f.name == "SEC1" && !isEC(t, spec) {
+					assertNoSEC1(t, k)
+					continue
+				}
 				der, err := f.marshal(k)
 				require.NoError(t, err)
 				p, err := f.marshalPE(k)
@@ -119,6 +143,10 @@ func TestAppendForms(t *testing.T) {
 				{"SEC1", func() ([]byte, error) { return encoding.MarshalSEC1(k) },
 					func(d []byte) ([]byte, error) { return encoding.AppendSEC1(d, k) }},
 			} {
+				if f.name == "SEC1" && !isEC(t, spec) {
+					assertNoSEC1(t, k)
+					continue
+				}
 				want, err := f.marshal()
 				require.NoError(t, err)
 				assert.Equal(t, len(want), cap(want), "%s: Marshal should allocate exactly once", f.name)
@@ -162,13 +190,24 @@ func TestMarshalRejectsUnusableKeys(t *testing.T) {
 	assert.Equal(t, []byte("keep"), out)
 	_, err = encoding.MarshalSEC1PEM(k)
 	assert.ErrorIs(t, err, encoding.ErrInvalidKey)
+
+	// Likewise a destroyed Ed25519 key: its seed is all zeros.
+	ed := fixedKey(t, curves.Ed25519, 9)
+	ed.Destroy()
+	_, err = encoding.MarshalPKCS8(ed)
+	assert.ErrorIs(t, err, encoding.ErrInvalidKey)
+	out, err = encoding.AppendPKCS8(dst, ed)
+	assert.ErrorIs(t, err, encoding.ErrInvalidKey)
+	assert.Equal(t, []byte("keep"), out)
+	_, err = encoding.MarshalPKCS8PEM(ed)
+	assert.ErrorIs(t, err, encoding.ErrInvalidKey)
 }
 
 // TestParseLenientForms covers what parsers accept beyond our own output:
 // PKCS#8 without [1] or with a matching [0], stripped leading scalar zeros,
 // compressed points, SEC1 without [1].
 func TestParseLenientForms(t *testing.T) {
-	for _, spec := range specs(t) {
+	for _, spec := range ecSpecs(t) {
 		t.Run(string(spec), func(t *testing.T) {
 			c := lookup(t, spec)
 			// A scalar with two leading zero bytes, so stripping is visible.

@@ -32,26 +32,34 @@ func buildECPrivateKey(b *cryptobyte.Builder, curveOID asn1.ObjectIdentifier, sc
 // MarshalSEC1 returns the DER SEC 1 ECPrivateKey of k with the [0] named
 // curve and the [1] public key, byte-identical to what `openssl ec
 // -outform DER` writes. The result holds the scalar: wipe it when done.
+// An EdDSA key (Ed25519) has no SEC 1 form: ErrUnsupportedAlgorithm.
 func MarshalSEC1(k *curves.PrivateKey) ([]byte, error) {
 	l, err := privateLayouts(k, "SEC1")
 	if err != nil {
 		return nil, err
 	}
+	if l.sec1.der == nil {
+		return nil, errNoSEC1
+	}
 	return l.sec1.appendKey(make([]byte, 0, len(l.sec1.der)), k, k.PublicKey(), "SEC1")
 }
 
 // AppendSEC1 appends the DER SEC 1 ECPrivateKey of k to dst, on the same
-// terms as AppendPKCS8.
+// terms as AppendPKCS8; it refuses an EdDSA key as MarshalSEC1 does.
 func AppendSEC1(dst []byte, k *curves.PrivateKey) ([]byte, error) {
 	l, err := privateLayouts(k, "SEC1")
 	if err != nil {
 		return dst, err
 	}
+	if l.sec1.der == nil {
+		return dst, errNoSEC1
+	}
 	return l.sec1.appendKey(dst, k, k.PublicKey(), "SEC1")
 }
 
 // ParseSEC1 parses a DER SEC 1 ECPrivateKey (RFC 5915). The [0] parameters
-// must name a registered curve; the [1] public key is optional and, when
+// must name a registered EC curve (an EdDSA curve's OID there is
+// ErrUnsupportedAlgorithm); the [1] public key is optional and, when
 // present, must match the scalar. A scalar shorter than the curve's is
 // left-padded.
 func ParseSEC1(der []byte) (*curves.PrivateKey, error) {

@@ -18,8 +18,19 @@ func buildSPKI(b *cryptobyte.Builder, curveOID asn1.ObjectIdentifier, point []by
 	})
 }
 
+// buildEdSPKI writes the SubjectPublicKeyInfo of an EdDSA key (RFC 8410, 4):
+//
+//	SEQUENCE { SEQUENCE { curve OID }, BIT STRING public key }
+func buildEdSPKI(b *cryptobyte.Builder, oid asn1.ObjectIdentifier, pub []byte) {
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		addEdAlgorithm(b, oid)
+		b.AddASN1BitString(pub)
+	})
+}
+
 // MarshalSPKI returns the DER SubjectPublicKeyInfo of k: id-ecPublicKey, the
-// curve's named-curve OID and the uncompressed point.
+// curve's named-curve OID and the uncompressed point; for an EdDSA key
+// (Ed25519), the curve's OID alone and the 32-byte public key (RFC 8410).
 func MarshalSPKI(k *curves.PublicKey) ([]byte, error) {
 	l, err := publicLayouts(k)
 	if err != nil {
@@ -46,9 +57,11 @@ func publicLayouts(k *curves.PublicKey) (*curveLayouts, error) {
 }
 
 // ParseSPKI parses a DER SubjectPublicKeyInfo with algorithm id-ecPublicKey
-// and a named curve registered in package curves. The point may be
-// compressed or uncompressed (the key keeps it uncompressed); the BIT STRING
-// must have no unused bits and nothing may follow any element.
+// and a named curve registered in package curves, or with the OID of a
+// registered EdDSA curve (Ed25519, 1.3.101.112) and no parameters. An EC
+// point may be compressed or uncompressed (the key keeps it uncompressed);
+// an Ed25519 key must pass the curve's checks (see package curves). The BIT
+// STRING must have no unused bits and nothing may follow any element.
 func ParseSPKI(der []byte) (*curves.PublicKey, error) {
 	input := cryptobyte.String(der)
 	var spki cryptobyte.String

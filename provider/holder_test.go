@@ -97,7 +97,8 @@ func TestCustomKeyHolders(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 5+1+3*5, n)
+	const specs = 6 // Huawei's five and Ed25519
+	assert.Equal(t, specs+1+3*specs, n, "RSA and the three HPKE suites take every spec, SM2_ENVELOPED_KEY only SM2")
 }
 
 func TestCustomKeyRejects(t *testing.T) {
@@ -119,6 +120,7 @@ func TestCustomKeyRejects(t *testing.T) {
 		{"curve mismatch", "ECC_NIST_P256", enc(p384SPKI), wrap.HPKEP256SHA256AES256GCM, provider.FailInvalidWrappingKey},
 		{"ec key for rsa", "ECC_NIST_P256", enc(p384SPKI), wrap.RSAESOAEPSHA256AES256KeyWrap, provider.FailInvalidWrappingKey},
 		{"sm2 algorithm for p256 data key", "ECC_NIST_P256", enc(p384SPKI), wrap.SM2EnvelopedKey, provider.FailUnsupportedAlgorithm},
+		{"sm2 algorithm for ed25519 data key", "ECC_NIST_EDWARDS25519", enc(p384SPKI), wrap.SM2EnvelopedKey, provider.FailUnsupportedAlgorithm},
 		{"unknown algorithm", "ECC_NIST_P256", enc(p384SPKI), "RSAES_PKCS1_V1_5", provider.FailUnsupportedAlgorithm},
 		{"algorithm without key", "ECC_NIST_P256", "", wrap.HPKEP384SHA384AES256GCM, provider.FailMissingParameter},
 		{"key without algorithm", "ECC_NIST_P256", enc(p384SPKI), "", provider.FailMissingParameter},

@@ -97,4 +97,6 @@ type storeOnly struct{ keystore.KeyStore }
 
 type auditRecorder struct{ recs []provider.AuditRecord }
 
-func (r *auditRecorder) Audit(_ context.Context, rec *provider.AuditRecord) { r.recs = append(r.recs, *rec) }
+func (r *auditRecorder) Audit(_ context.Context, rec *provider.AuditRecord) {
+	r.recs = append(r.recs, *rec)
+}

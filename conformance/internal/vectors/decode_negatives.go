@@ -108,7 +108,7 @@ func genericKeyNegatives(n *negatives, ks *keySet) {
 	n.add("spki", spec, "extra INTEGER after the BIT STRING", spkiDER(oidECPublicKey, namedCurve(oid), 0, point, func(b *cryptobyte.Builder) { b.AddASN1Int64(0) }), ClassMalformed)
 	n.add("spki", spec, "algorithm rsaEncryption (1.2.840.113549.1.1.1)", spkiDER(oidRSA, nullParams, 0, point, nil), ClassUnsupportedAlgorithm)
 	n.add("spki", spec, "algorithm id-ecDH (1.3.132.1.12)", spkiDER(oidECDH, namedCurve(oid), 0, point, nil), ClassUnsupportedAlgorithm)
-	n.add("spki", spec, "algorithm Ed25519 (1.3.101.112)", spkiDER(oidEd25519, nil, 0, point[1:33], nil), ClassUnsupportedAlgorithm)
+	n.add("spki", spec, "algorithm X25519 (1.3.101.110)", spkiDER(oidX25519, nil, 0, point[1:33], nil), ClassUnsupportedAlgorithm)
 	n.add("spki", curves.SM2, "algorithm SM2 signature OID (1.2.156.10197.1.301.1) instead of id-ecPublicKey",
 		spkiDER(oidSM2Sign, namedCurve(ks.get(curves.SM2, "two").priv.Curve().OID()), 0, ks.get(curves.SM2, "two").priv.PublicKey().Bytes(), nil), ClassUnsupportedAlgorithm)
 	n.add("spki", "", "unknown curve secp224r1 (1.3.132.0.33)", spkiDER(oidECPublicKey, namedCurve(oidP224), 0, p256Point224, nil), ClassUnknownCurve)

@@ -15,6 +15,7 @@ var (
 	oidRSA          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidECDH         = asn1.ObjectIdentifier{1, 3, 132, 1, 12}
 	oidEd25519      = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidX25519       = asn1.ObjectIdentifier{1, 3, 101, 110}
 	oidSM2Sign      = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301, 1}
 	oidP224         = asn1.ObjectIdentifier{1, 3, 132, 0, 33}
 	oidBrainpool256 = asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 7}

@@ -10,7 +10,9 @@ import (
 const (
 	keysDescription = "Fixed private scalars of every key spec (1, 2, the largest valid one, and three derived " +
 		"from SHA-256/SHA-512 of a label as 1 + (H mod max)) with their uncompressed public point, DER SPKI, " +
-		"DER PKCS#8 and DER SEC 1. Encoders must write exactly these bytes; parsers must read them back to the scalar."
+		"DER PKCS#8 and DER SEC 1. Encoders must write exactly these bytes; parsers must read them back to the scalar. " +
+		"ECC_NIST_EDWARDS25519 (Ed25519, RFC 8032/8410) follows: scalar is the 32-byte seed, public_point the 32-byte " +
+		"public key, sec1 empty (there is no SEC 1 form)."
 	envelopesDescription = "Master-key envelopes v1 (EKP1 | alg | key_id | key_version | nonce | ciphertext||tag, " +
 		"GCM additional data = header || key_spec || 00 || aad) sealed with fixed master keys and nonces. " +
 		"Sealing must give exactly these bytes; opening with the same key_spec and aad must give the plaintext."
@@ -49,6 +51,7 @@ func Generate() (map[string][]byte, error) {
 		return nil, err
 	}
 	decodeNeg := genDecodeNegatives(ks, envs)
+	decodeNeg = appendEdNegatives(decodeNeg, ks)
 	reqNeg, err := genRequestNegatives(ks, envs)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,9 @@ import (
 	"github.com/ecdkp/ecdkp/encoding"
 )
 
-// Specs are the key specs the vectors cover, in file order.
+// Specs are the EC key specs the vectors cover, in file order: every file
+// has vectors of each. Ed25519 follows them in keys.json and
+// decode_negatives.json (see ed25519.go).
 var Specs = []curves.Spec{curves.P256, curves.P384, curves.P521, curves.Secp256k1, curves.SM2}
 
 // Order returns the order n of a spec's base point, as the reference
@@ -144,6 +146,9 @@ func genKeys() (*keySet, error) {
 			ks.vectors = append(ks.vectors, v)
 			ks.byName[spec][in.name] = &fixedKey{id: v.ID, priv: priv, vec: v}
 		}
+	}
+	if err := genEdKeys(ks); err != nil {
+		return nil, err
 	}
 	return ks, nil
 }
