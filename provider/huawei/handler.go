@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecdkp/ecdkp/internal/jsonwrite"
 	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
@@ -168,14 +169,23 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	if err != nil {
 		return provider.AsError(err), false
 	}
-	// The body holds the plaintext private key: withJSONBody wipes it
+	// The body holds the plaintext private key: WithBody wipes it
 	// once written.
-	withJSONBody(fields, func(out []byte) {
+	var wire [7]jsonwrite.Field
+	jsonwrite.WithBody(wireFields(fields, wire[:0]), func(out []byte) {
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(out)
 	})
 	return nil, false
+}
+
+// wireFields turns a response's fields into the JSON writer's, in out.
+func wireFields(fs []provider.Field, out []jsonwrite.Field) []jsonwrite.Field {
+	for _, f := range fs {
+		out = append(out, jsonwrite.Field{Name: f.Name, Value: f.Value, OmitEmpty: f.OmitEmpty})
+	}
+	return out
 }
 
 // actionOf names the action of a request path, "" when it has none.

@@ -1,21 +1,26 @@
-package huawei
+// Package jsonwrite writes the JSON objects of string members that carry
+// key material (the dialects' success responses) into pooled buffers it
+// wipes once written: json.Marshal would leave a copy of a plaintext
+// private key in encoding/json's own buffer pool, out of reach. The output
+// is byte for byte what encoding/json writes for the same members (its
+// escaping, members in the given order, empty omitEmpty members dropped).
+package jsonwrite
 
 import (
 	"sync"
 	"unicode/utf8"
-
-	"github.com/ecdkp/ecdkp/provider"
 )
 
-// The handler encodes its two success responses itself, into a pooled
-// buffer it wipes once written: json.Marshal would leave a copy of the
-// plaintext private key in encoding/json's own buffer pool, out of reach.
-// The output is byte for byte what json.Marshal writes (field order and
-// omitempty of the json tags, the same escaping), which a test checks.
+// Field is one string member of an object.
+type Field struct {
+	Name, Value string
+	// OmitEmpty drops the member when Value is "".
+	OmitEmpty bool
+}
 
-// jsonBound is the most bytes appendJSONObject writes for fields: an
+// Bound is the most bytes AppendObject writes for fields: an
 // escaped byte takes at most six.
-func jsonBound(fields []provider.Field) int {
+func Bound(fields []Field) int {
 	n := 2
 	for _, f := range fields {
 		n += len(f.Name) + 4 + 6*len(f.Value)
@@ -23,9 +28,9 @@ func jsonBound(fields []provider.Field) int {
 	return n
 }
 
-// appendJSONObject appends {"name":"value",...}, skipping empty omitEmpty
+// AppendObject appends {"name":"value",...}, skipping empty omitEmpty
 // members.
-func appendJSONObject(dst []byte, fields []provider.Field) []byte {
+func AppendObject(dst []byte, fields []Field) []byte {
 	dst = append(dst, '{')
 	first := true
 	for _, f := range fields {
@@ -107,14 +112,14 @@ var bodyPool = &sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &
 // maxPooledBody bounds the buffers that go back to bodyPool.
 const maxPooledBody = 64 << 10
 
-// withJSONBody encodes fields into a pooled buffer sized so the encoding
+// WithBody encodes fields into a pooled buffer sized so the encoding
 // never moves, passes it to write, and wipes it before it goes back.
-func withJSONBody(fields []provider.Field, write func([]byte)) {
+func WithBody(fields []Field, write func([]byte)) {
 	buf := bodyPool.Get().(*[]byte)
-	if need := jsonBound(fields); cap(*buf) < need {
+	if need := Bound(fields); cap(*buf) < need {
 		*buf = make([]byte, 0, need)
 	}
-	out := appendJSONObject((*buf)[:0], fields)
+	out := AppendObject((*buf)[:0], fields)
 	defer func() {
 		clear(out[:cap(out)])
 		if cap(*buf) <= maxPooledBody {
@@ -122,4 +127,13 @@ func withJSONBody(fields []provider.Field, write func([]byte)) {
 		}
 	}()
 	write(out)
+}
+
+// SwapPool replaces the buffer pool by an empty one whose New is newBuf and
+// returns the function that puts the old pool back: for tests that check
+// the buffers are wiped.
+func SwapPool(newBuf func() *[]byte) (restore func()) {
+	old := bodyPool
+	bodyPool = &sync.Pool{New: func() any { return newBuf() }}
+	return func() { bodyPool = old }
 }
