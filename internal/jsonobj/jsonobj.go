@@ -526,3 +526,20 @@ func AsError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// Number takes a number member, as its literal, that may be absent (nil).
+func (o *Object) Number(name string) (*string, error) {
+	v := o.take(name)
+	if v == nil {
+		return nil, nil
+	}
+	if v.Kind != Number {
+		return nil, o.typeError(name, Number, v.Kind)
+	}
+	s := v.Str
+	return &s, nil
+}
+
+// Present takes a member of any type, reporting whether it is there (and
+// not null): for members a caller refuses whatever they hold.
+func (o *Object) Present(name string) bool { return o.take(name) != nil }

@@ -151,3 +151,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestNumber(t *testing.T) {
+	o, err := jsonobj.Parse([]byte(`{"n":-1.5e3,"s":"7"}`))
+	require.NoError(t, err)
+	n, err := o.Number("n")
+	require.NoError(t, err)
+	assert.Equal(t, "-1.5e3", *n)
+	_, err = o.Number("s")
+	assert.EqualError(t, err, `member "s" must be a number, not a string`)
+	n, err = o.Number("absent")
+	require.NoError(t, err)
+	assert.Nil(t, n)
+}
+
+func TestPresent(t *testing.T) {
+	o, err := jsonobj.Parse([]byte(`{"t":[{"k":1}],"n":null}`))
+	require.NoError(t, err)
+	assert.True(t, o.Present("t"))
+	assert.False(t, o.Present("n"), "null is absent")
+	assert.False(t, o.Present("x"))
+	assert.NoError(t, o.Unknown(), "Present takes the member")
+}

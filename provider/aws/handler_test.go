@@ -1,0 +1,270 @@
+package aws_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/aws"
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
+)
+
+const (
+	testAK, testSK = "AKIDECDKPTEST", "secret-key-of-the-test"
+	boundAK        = "AKIDBOUND"
+	acctA          = "111122223333"
+	acctB          = "444455556666"
+)
+
+// server is an AWS dialect handler over a keyring, with one credential for
+// every account and one bound to account A.
+type server struct {
+	*httptest.Server
+	kr *keyring.Keyring
+	p  *provider.Provider
+}
+
+func newServer(t *testing.T, opts ...aws.Option) *server {
+	t.Helper()
+	creds, err := auth.NewCredentials(
+		auth.Credential{Principal: "dev", AccessKey: testAK, SecretKey: testSK},
+		auth.Credential{Principal: "alice", Projects: []string{acctA}, AccessKey: boundAK, SecretKey: testSK},
+	)
+	require.NoError(t, err)
+	kr := keyring.New()
+	p, err := provider.New(kr)
+	require.NoError(t, err)
+	h := aws.NewHandler(p, append([]aws.Option{
+		aws.WithAuthenticator(auth.SigV4(creds, auth.WithReplayCache(auth.NewMemoryReplayCache(0)))),
+		aws.WithKeyManagement(), aws.WithDefaultAccount(acctA),
+	}, opts...)...)
+	s := &server{Server: httptest.NewServer(h), kr: kr, p: p}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// call sends one signed operation and returns the status and the decoded
+// body.
+func (s *server) call(t *testing.T, ak, op string, in any) (int, map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(in)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	auth.SetNonce(req.Header)
+	require.NoError(t, auth.SignV4(req, body, ak, testSK, "us-east-1", "kms", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	if resp.StatusCode != 200 {
+		assert.Equal(t, out["__type"], resp.Header.Get("X-Amzn-ErrorType"))
+	}
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	return resp.StatusCode, out
+}
+
+func (s *server) createKey(t *testing.T, ak string) string {
+	t.Helper()
+	status, out := s.call(t, ak, "CreateKey", map[string]any{})
+	require.Equal(t, 200, status, out)
+	return out["KeyMetadata"].(map[string]any)["KeyId"].(string)
+}
+
+// TestGenerateAndDecrypt: every spec, with and without plaintext and an
+// EncryptionContext; the ARN names region and account; Decrypt gives the
+// private key of the public key back.
+func TestGenerateAndDecrypt(t *testing.T) {
+	s := newServer(t)
+	keyID := s.createKey(t, testAK)
+	arn := "arn:aws:kms:us-east-1:" + acctA + ":key/" + keyID
+	for _, spec := range curves.Specs() {
+		for _, op := range []string{"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"} {
+			ec := map[string]string{"purpose": string(spec)}
+			status, out := s.call(t, testAK, op, map[string]any{"KeyId": keyID, "KeyPairSpec": spec, "EncryptionContext": ec})
+			require.Equal(t, 200, status, out)
+			assert.Equal(t, arn, out["KeyId"])
+			assert.Equal(t, string(spec), out["KeyPairSpec"])
+			assert.Len(t, out["KeyMaterialId"], 64)
+			pub, err := base64.StdEncoding.DecodeString(out["PublicKey"].(string))
+			require.NoError(t, err)
+			pk, err := encoding.ParseSPKI(pub)
+			require.NoError(t, err)
+			_, hasPlain := out["PrivateKeyPlaintext"]
+			assert.Equal(t, op == "GenerateDataKeyPair", hasPlain)
+
+			status, dec := s.call(t, testAK, "Decrypt", map[string]any{"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": ec, "KeyId": arn})
+			require.Equal(t, 200, status, dec)
+			assert.Equal(t, arn, dec["KeyId"])
+			assert.Equal(t, "SYMMETRIC_DEFAULT", dec["EncryptionAlgorithm"])
+			assert.Equal(t, out["KeyMaterialId"], dec["KeyMaterialId"])
+			der, err := base64.StdEncoding.DecodeString(dec["Plaintext"].(string))
+			require.NoError(t, err)
+			priv, err := encoding.ParsePKCS8(der)
+			require.NoError(t, err)
+			assert.True(t, priv.PublicKey().Equal(pk), "the private key of the public key")
+			if hasPlain {
+				assert.Equal(t, out["PrivateKeyPlaintext"], dec["Plaintext"])
+			}
+			status, bad := s.call(t, testAK, "Decrypt", map[string]any{"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": map[string]string{"purpose": "other"}})
+			assert.Equal(t, 400, status)
+			assert.Equal(t, "InvalidCiphertextException", bad["__type"])
+		}
+	}
+}
+
+// TestErrors: refusals carry AWS's types, statuses and messages.
+func TestErrors(t *testing.T) {
+	s := newServer(t)
+	keyID := s.createKey(t, testAK)
+	missing := "00000000-0000-4000-8000-000000000000"
+	_, disabled := s.call(t, testAK, "CreateKey", map[string]any{})
+	disabledID := disabled["KeyMetadata"].(map[string]any)["KeyId"].(string)
+	status, _ := s.call(t, testAK, "DisableKey", map[string]any{"KeyId": disabledID})
+	require.Equal(t, 200, status)
+	for _, tc := range []struct {
+		name   string
+		op     string
+		in     any
+		status int
+		typ    string
+	}{
+		{"unknown operation", "Frobnicate", map[string]any{}, 400, "UnknownOperationException"},
+		{"missing key", "GenerateDataKeyPair", map[string]any{"KeyId": missing, "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
+		{"alias", "GenerateDataKeyPair", map[string]any{"KeyId": "alias/x", "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
+		{"ARN of another region", "GenerateDataKeyPair", map[string]any{"KeyId": "arn:aws:kms:eu-west-1:" + acctA + ":key/" + keyID, "KeyPairSpec": "SM2"}, 400, "NotFoundException"},
+		{"ARN of another account", "GenerateDataKeyPair", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctB + ":key/" + keyID, "KeyPairSpec": "SM2"}, 400, "NotFoundException"},
+		{"disabled", "GenerateDataKeyPair", map[string]any{"KeyId": disabledID, "KeyPairSpec": "SM2"}, 400, "DisabledException"},
+		{"RSA", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "RSA_2048"}, 400, "ValidationException"},
+		{"no spec", "GenerateDataKeyPair", map[string]any{"KeyId": keyID}, 400, "ValidationException"},
+		{"dry run", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "DryRun": true}, 412, "DryRunOperationException"},
+		{"unknown member", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Colour": "red"}, 400, "SerializationException"},
+		{"case-variant member", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "keypairspec": "SM2"}, 400, "SerializationException"},
+		{"recipient without plaintext op", "GenerateDataKeyPairWithoutPlaintext", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Recipient": map[string]any{}}, 400, "SerializationException"},
+		{"bad attestation", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Recipient": map[string]any{"AttestationDocument": "AAAA", "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}, 400, "ValidationException"},
+		{"too many grant tokens", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "GrantTokens": strings.Split("a b c d e f g h i j k", " ")}, 400, "ValidationException"},
+		{"garbage ciphertext", "Decrypt", map[string]any{"CiphertextBlob": "AAAA"}, 400, "InvalidCiphertextException"},
+		{"wrong algorithm", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "ValidationException"},
+		{"cancel the deletion of a key not pending it", "CancelKeyDeletion", map[string]any{"KeyId": keyID}, 400, "KMSInvalidStateException"},
+		{"tags", "CreateKey", map[string]any{"Tags": []any{map[string]string{"TagKey": "a", "TagValue": "b"}}}, 400, "UnsupportedOperationException"},
+		{"key policy", "CreateKey", map[string]any{"Policy": "{}"}, 400, "UnsupportedOperationException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.call(t, testAK, tc.op, tc.in)
+			assert.Equal(t, tc.status, status, out)
+			assert.Equal(t, tc.typ, out["__type"], out)
+			assert.NotEmpty(t, out["message"])
+			for _, goName := range []string{"map[", "provider.", "*bool", "json: "} {
+				assert.NotContains(t, out["message"], goName)
+			}
+		})
+	}
+}
+
+// TestAccounts: a credential bound to account A cannot act in B, by ARN or
+// by its own keys; keys of another account are not found.
+func TestAccounts(t *testing.T) {
+	s := newServer(t, aws.WithDefaultAccount(acctB))
+	mine := s.createKey(t, boundAK) // alice's one account: A
+	status, out := s.call(t, boundAK, "DescribeKey", map[string]any{"KeyId": mine})
+	require.Equal(t, 200, status, out)
+	assert.Equal(t, acctA, out["KeyMetadata"].(map[string]any)["AWSAccountId"])
+	status, out = s.call(t, boundAK, "DescribeKey", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctB + ":key/" + mine})
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "AccessDeniedException", out["__type"])
+	// dev's default account is B: alice's key is not there.
+	status, out = s.call(t, testAK, "DescribeKey", map[string]any{"KeyId": mine})
+	assert.Equal(t, "NotFoundException", out["__type"], status)
+	status, out = s.call(t, testAK, "DescribeKey", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctA + ":key/" + mine})
+	assert.Equal(t, 200, status, out)
+	status, out = s.call(t, testAK, "ListKeys", map[string]any{})
+	require.Equal(t, 200, status)
+	assert.Empty(t, out["Keys"], "account B has no keys")
+}
+
+// TestKeyLifecycle: list, disable, enable, schedule and cancel deletion.
+func TestKeyLifecycle(t *testing.T) {
+	s := newServer(t)
+	var ids []string
+	for range 3 {
+		ids = append(ids, s.createKey(t, testAK))
+	}
+	status, out := s.call(t, testAK, "ListKeys", map[string]any{"Limit": 2})
+	require.Equal(t, 200, status, out)
+	assert.Len(t, out["Keys"], 2)
+	assert.Equal(t, true, out["Truncated"])
+	status, out = s.call(t, testAK, "ListKeys", map[string]any{"Limit": 2, "Marker": out["NextMarker"]})
+	require.Equal(t, 200, status, out)
+	assert.Len(t, out["Keys"], 1)
+	assert.Equal(t, false, out["Truncated"])
+
+	id := ids[0]
+	state := func() string {
+		_, out := s.call(t, testAK, "DescribeKey", map[string]any{"KeyId": id})
+		return out["KeyMetadata"].(map[string]any)["KeyState"].(string)
+	}
+	for _, step := range []struct{ op, want string }{
+		{"DisableKey", "Disabled"}, {"EnableKey", "Enabled"}, {"ScheduleKeyDeletion", "PendingDeletion"}, {"CancelKeyDeletion", "Disabled"}, {"EnableKey", "Enabled"},
+	} {
+		status, out := s.call(t, testAK, step.op, map[string]any{"KeyId": id})
+		require.Equal(t, 200, status, "%s: %v", step.op, out)
+		assert.Equal(t, step.want, state(), step.op)
+	}
+	status, out = s.call(t, testAK, "ScheduleKeyDeletion", map[string]any{"KeyId": id, "PendingWindowInDays": 3})
+	assert.Equal(t, "ValidationException", out["__type"], status)
+	md, err := s.kr.Key(t.Context(), id)
+	require.NoError(t, err)
+	assert.Equal(t, keystore.KeyEnabled, md.Metadata().KeyState)
+}
+
+// TestAuthentication: no credential, a bad one and a replay are refused.
+func TestAuthentication(t *testing.T) {
+	s := newServer(t)
+	body := []byte(`{}`)
+	send := func(sign func(*http.Request)) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
+		sign(req)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		typ, _ := out["__type"].(string)
+		return resp.StatusCode, typ
+	}
+	status, typ := send(func(*http.Request) {})
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "MissingAuthenticationTokenException", typ)
+	_, typ = send(func(r *http.Request) { require.NoError(t, auth.SignV4(r, body, testAK, "wrong", "us-east-1", "kms", time.Now())) })
+	assert.Equal(t, "InvalidSignatureException", typ)
+	var signed http.Header
+	status, typ = send(func(r *http.Request) {
+		require.NoError(t, auth.SignV4(r, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+		signed = r.Header.Clone()
+	})
+	assert.Equal(t, 200, status, typ)
+	_, typ = send(func(r *http.Request) { r.Header = signed })
+	assert.Equal(t, "InvalidSignatureException", typ, "a replay")
+}

@@ -1,0 +1,231 @@
+package aws
+
+import (
+	"encoding/json"
+
+	"github.com/ecdkp/ecdkp/internal/jsonobj"
+	"github.com/ecdkp/ecdkp/internal/jsonwrite"
+	"github.com/ecdkp/ecdkp/provider"
+)
+
+// operation is one X-Amz-Target.
+type operation struct {
+	run func(q *request) (answer, error)
+	// manage marks the key management operations (WithKeyManagement).
+	manage bool
+	action string
+}
+
+var operations = map[string]operation{}
+
+func init() {
+	for name, o := range map[string]operation{
+		"GenerateDataKeyPair":                 {run: generateDataKeyPair(true), action: provider.ActionCreateDataKeyPair},
+		"GenerateDataKeyPairWithoutPlaintext": {run: generateDataKeyPair(false), action: provider.ActionCreateDataKeyPair},
+		"Decrypt":                             {run: decrypt, action: provider.ActionDecrypt},
+		"CreateKey":                           {run: createKey, manage: true, action: provider.ActionCreateKey},
+		"DescribeKey":                         {run: describeKey, manage: true, action: provider.ActionDescribeKey},
+		"ListKeys":                            {run: listKeys, manage: true, action: provider.ActionListKeys},
+		"EnableKey":                           {run: setKeyState(provider.ActionEnableKey), manage: true, action: provider.ActionEnableKey},
+		"DisableKey":                          {run: setKeyState(provider.ActionDisableKey), manage: true, action: provider.ActionDisableKey},
+		"ScheduleKeyDeletion":                 {run: scheduleKeyDeletion, manage: true, action: provider.ActionScheduleDeletion},
+		"CancelKeyDeletion":                   {run: cancelKeyDeletion, manage: true, action: provider.ActionCancelDeletion},
+	} {
+		operations[name] = o
+	}
+}
+
+// actionOf names the action of an operation, "" for an unknown one.
+func actionOf(op string) string { return operations[op].action }
+
+// members takes members of one object, keeping the first error.
+type members struct {
+	o   *jsonobj.Object
+	err error
+}
+
+func (m *members) str(name string) string {
+	if m.err != nil {
+		return ""
+	}
+	var s string
+	s, m.err = m.o.String(name)
+	return s
+}
+
+func (m *members) boolean(name string) bool {
+	if m.err != nil {
+		return false
+	}
+	var b *bool
+	b, m.err = m.o.Bool(name)
+	return b != nil && *b
+}
+
+// number takes a number member's literal, "" when absent.
+func (m *members) number(name string) string {
+	if m.err != nil {
+		return ""
+	}
+	var n *string
+	if n, m.err = m.o.Number(name); n != nil {
+		return *n
+	}
+	return ""
+}
+
+func (m *members) strMap(name string) map[string]string {
+	if m.err != nil {
+		return nil
+	}
+	var v map[string]string
+	v, m.err = m.o.StringMap(name)
+	return v
+}
+
+func (m *members) strList(name string) []string {
+	if m.err != nil {
+		return nil
+	}
+	var v []string
+	v, m.err = m.o.StringList(name)
+	return v
+}
+
+func (m *members) object(name string) *jsonobj.Object {
+	if m.err != nil {
+		return nil
+	}
+	var v *jsonobj.Object
+	v, m.err = m.o.Object(name)
+	return v
+}
+
+// done reports the first error, or a member nobody took, as a malformed
+// body.
+func (m *members) done() error {
+	if m.err == nil {
+		m.err = m.o.Unknown()
+	}
+	if m.err != nil {
+		return pre(provider.FailMalformedJSON, "%v", m.err)
+	}
+	return nil
+}
+
+// grantTokens checks GrantTokens: accepted, bounded, and otherwise unused
+// (this KMS has no grants; its authorization is the policy).
+func grantTokens(tokens []string) error {
+	if len(tokens) > 10 {
+		return pre(provider.FailInvalidParameter, "GrantTokens holds %d tokens, at most 10", len(tokens))
+	}
+	for _, t := range tokens {
+		if t == "" || len(t) > 8192 {
+			return pre(provider.FailInvalidParameter, "a grant token must be 1 to 8192 characters")
+		}
+	}
+	return nil
+}
+
+// generateDataKeyPair serves GenerateDataKeyPair (withPlain) and
+// GenerateDataKeyPairWithoutPlaintext.
+func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
+	return func(q *request) (answer, error) {
+		m := members{o: q.body}
+		keyID := m.str("KeyId")
+		spec := m.str("KeyPairSpec")
+		ec := m.strMap("EncryptionContext")
+		tokens := m.strList("GrantTokens")
+		dry := m.boolean("DryRun")
+		var recipient *provider.Recipient
+		if withPlain {
+			if ro := m.object("Recipient"); ro != nil {
+				rm := members{o: ro}
+				recipient = &provider.Recipient{
+					AttestationDocument:    rm.str("AttestationDocument"),
+					KeyEncryptionAlgorithm: rm.str("KeyEncryptionAlgorithm"),
+				}
+				if err := rm.done(); err != nil {
+					return answer{}, err
+				}
+			}
+		}
+		if err := m.done(); err != nil {
+			return answer{}, err
+		}
+		if spec == "" {
+			return answer{}, pre(provider.FailMissingParameter, "KeyPairSpec is required")
+		}
+		if err := grantTokens(tokens); err != nil {
+			return answer{}, err
+		}
+		id, err := q.resolveKey(keyID)
+		if err != nil {
+			return answer{}, err
+		}
+		plain := withPlain && recipient == nil
+		resp, err := q.h.p.CreateEcDatakeyPair(q.ctx(), &provider.CreateEcDatakeyPairRequest{
+			KeyID: id, KeySpec: spec, WithPlainText: &plain, EncryptionContext: ec, DryRun: dry, Recipient: recipient,
+		})
+		if err != nil {
+			return answer{}, err
+		}
+		return answer{secret: []jsonwrite.Field{
+			{Name: "KeyId", Value: q.arn(resp.KeyID)},
+			{Name: "KeyPairSpec", Value: resp.KeySpec},
+			{Name: "PublicKey", Value: resp.PublicKey},
+			{Name: "PrivateKeyCiphertextBlob", Value: resp.PrivateKeyCipherText},
+			{Name: "PrivateKeyPlaintext", Value: resp.PrivateKeyPlainText, OmitEmpty: true},
+			{Name: "CiphertextForRecipient", Value: resp.CiphertextRecipient, OmitEmpty: true},
+			{Name: "KeyMaterialId", Value: keyMaterialID(resp.PrivateKeyCipherText), OmitEmpty: true},
+		}}, nil
+	}
+}
+
+// decrypt serves Decrypt of a PrivateKeyCiphertextBlob.
+func decrypt(q *request) (answer, error) {
+	m := members{o: q.body}
+	blob := m.str("CiphertextBlob")
+	ec := m.strMap("EncryptionContext")
+	tokens := m.strList("GrantTokens")
+	keyID := m.str("KeyId")
+	alg := m.str("EncryptionAlgorithm")
+	dry := m.boolean("DryRun")
+	hasRecipient := m.object("Recipient") != nil
+	if err := m.done(); err != nil {
+		return answer{}, err
+	}
+	if hasRecipient {
+		return answer{}, pre(provider.FailUnsupported, "Decrypt with a Recipient is not supported: GenerateDataKeyPair takes one")
+	}
+	if alg != "" && alg != "SYMMETRIC_DEFAULT" {
+		return answer{}, pre(provider.FailInvalidParameter, "EncryptionAlgorithm must be SYMMETRIC_DEFAULT")
+	}
+	if err := grantTokens(tokens); err != nil {
+		return answer{}, err
+	}
+	id := ""
+	if keyID != "" {
+		var err error
+		if id, err = q.resolveKey(keyID); err != nil {
+			return answer{}, err
+		}
+	} else if err := q.setProject(""); err != nil {
+		return answer{}, err
+	}
+	resp, err := q.h.p.DecryptDatakeyPair(q.ctx(), &provider.DecryptDatakeyPairRequest{
+		CipherText: blob, EncryptionContext: ec, KeyID: id, DryRun: dry,
+	})
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{secret: []jsonwrite.Field{
+		{Name: "KeyId", Value: q.arn(resp.KeyID)},
+		{Name: "Plaintext", Value: resp.PrivateKeyPlainText},
+		{Name: "EncryptionAlgorithm", Value: "SYMMETRIC_DEFAULT"},
+		{Name: "KeyMaterialId", Value: keyMaterialID(blob), OmitEmpty: true},
+	}}, nil
+}
+
+// jsonMarshal encodes an answer without key material.
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
