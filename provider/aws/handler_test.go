@@ -257,7 +257,9 @@ func TestAuthentication(t *testing.T) {
 	status, typ := send(func(*http.Request) {})
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "MissingAuthenticationTokenException", typ)
-	_, typ = send(func(r *http.Request) { require.NoError(t, auth.SignV4(r, body, testAK, "wrong", "us-east-1", "kms", time.Now())) })
+	_, typ = send(func(r *http.Request) {
+		require.NoError(t, auth.SignV4(r, body, testAK, "wrong", "us-east-1", "kms", time.Now()))
+	})
 	assert.Equal(t, "InvalidSignatureException", typ)
 	var signed http.Header
 	status, typ = send(func(r *http.Request) {
