@@ -12,7 +12,9 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/aws"
 	"github.com/ecdkp/ecdkp/provider/huawei"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--keystore keyring|pkcs11] [--keyring PATH]"
@@ -24,6 +26,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 256, "most requests processed at once; more are refused at once with 503 (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append one JSON audit record per request to this file (default: stderr)")
 	pf := addPolicyFlags(fs)
+	awsAccount := fs.String("aws-account", keystore.DefaultProject, "the account (project) of AWS requests whose credential is not bound to one project and whose KeyId is no ARN")
 	sf := addStoreFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -73,12 +76,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if len(authns) > 0 {
 		opts = append(opts, huawei.WithAuthenticator(auth.Any(authns...)))
 	}
+	awsOpts := []aws.Option{aws.WithLogger(log), aws.WithKeyManagement(), aws.WithDefaultAccount(*awsAccount)}
+	if creds.accessKeys != nil {
+		awsOpts = append(awsOpts, aws.WithAuthenticator(auth.SigV4(creds.accessKeys, auth.WithRegion(*pf.region),
+			auth.WithReplayCache(replay), auth.WithRequiredSignedHeaders("x-amz-target"))))
+	} else if len(authns) > 0 {
+		// Tokens only: the AWS dialect, which has no token, refuses all.
+		awsOpts = append(awsOpts, aws.WithAuthenticator(auth.Any()))
+	}
 	ln, useTLS, err := nf.listen()
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           huawei.NewHandler(p, opts...),
+		Handler:           dialects(huawei.NewHandler(p, opts...), aws.NewHandler(p, awsOpts...)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -134,5 +145,20 @@ func openAuditLog(e *env, path string) (io.Writer, func(), error) {
 
 // errorCode is the dialect's error code of a failure, for the audit trail.
 func errorCode(dialect string, f provider.Failure) string {
+	if dialect == aws.Dialect {
+		return aws.CodeOf(f).Type
+	}
 	return huawei.CodeOf(f).Code
+}
+
+// dialects serves both dialects on one listener: AWS JSON 1.1 requests
+// name an X-Amz-Target, Huawei's do not.
+func dialects(huaweiH, awsH http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if aws.Matches(r) {
+			awsH.ServeHTTP(w, r)
+			return
+		}
+		huaweiH.ServeHTTP(w, r)
+	})
 }

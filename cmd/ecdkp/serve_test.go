@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -25,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -328,4 +330,57 @@ func TestServeAuditTrail(t *testing.T) {
 			assert.NotContains(t, text, hex.EncodeToString(der)[:32])
 		}
 	}
+}
+
+// TestServeBothDialects: one listener answers the Huawei dialect and the
+// AWS dialect with the same access key, and the audit trail names each.
+func TestServeBothDialects(t *testing.T) {
+	kr, audit := newKeyringFile(t), filepath.Join(t.TempDir(), "audit.jsonl")
+	s := serveInProcess(t, map[string]string{"ECDKP_SK": "both-secret"}, "--addr", "127.0.0.1:0", "--keyring", kr, "--ak", "AKBOTH", "--audit-log", audit)
+	body := []byte(`{"KeyPairSpec":"ECC_NIST_P256","KeyId":"` + defaultKeyID(t, s) + `"}`)
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService.GenerateDataKeyPair")
+	require.NoError(t, auth.SignV4(req, body, "AKBOTH", "both-secret", "us-east-1", "kms", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(out))
+	assert.Contains(t, string(out), `"PrivateKeyPlaintext"`)
+
+	hb := []byte(`{"key_id":"` + defaultKeyID(t, s) + `","key_spec":"SM2"}`)
+	hreq, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/v1.0/00000000000000000000000000000000/kms/create-ec-datakey-pair", bytes.NewReader(hb))
+	require.NoError(t, err)
+	hreq.Header.Set("Content-Type", "application/json")
+	auth.SetNonce(hreq.Header)
+	require.NoError(t, auth.Sign(hreq, hb, "AKBOTH", "both-secret", time.Now()))
+	resp, err = http.DefaultClient.Do(hreq)
+	require.NoError(t, err)
+	out, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(out))
+
+	b, err := os.ReadFile(audit)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"dialect":"aws"`)
+	assert.Contains(t, string(b), `"dialect":"huawei"`)
+	assert.Contains(t, string(b), `"principal":"AKBOTH"`)
+}
+
+// defaultKeyID is the default key id a served server logged.
+func defaultKeyID(t *testing.T, s *served) string {
+	t.Helper()
+	for _, l := range strings.Split(s.logs.String(), "\n") {
+		var m struct {
+			Msg          string `json:"msg"`
+			DefaultKeyID string `json:"default_key_id"`
+		}
+		if json.Unmarshal([]byte(l), &m) == nil && m.Msg == "serving" {
+			return m.DefaultKeyID
+		}
+	}
+	t.Fatal("no serving line")
+	return ""
 }
