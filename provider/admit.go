@@ -109,6 +109,9 @@ func (p *Provider) lookup(ctx context.Context, keyID string) (keystore.MasterKey
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, keystore.KeyMetadata{}, Wrapf(FailCanceled, ctxErr, "request canceled while resolving master key %s", keyID)
 	}
+	if p.observer != nil {
+		p.observer.KeyStoreError(err)
+	}
 	if errors.Is(err, keystore.ErrUnavailable) {
 		return nil, keystore.KeyMetadata{}, Wrapf(FailUnavailable, err, "the key store cannot vouch for master key %s now; retry later", keyID)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
@@ -60,7 +61,14 @@ func (p *Provider) createEcDatakeyPair(ctx context.Context, req *CreateEcDatakey
 		}
 	}()
 
+	var start time.Time
+	if p.observer != nil {
+		start = time.Now()
+	}
 	key, err := curve.GenerateKey()
+	if p.observer != nil {
+		p.observer.KeyGenerated(curve.Spec(), time.Since(start))
+	}
 	if err != nil {
 		return nil, ad.decision, Wrapf(FailInternal, err, "generating a %s key failed", req.KeySpec)
 	}

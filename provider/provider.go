@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/wrap/attest"
 )
@@ -13,10 +14,11 @@ import (
 // Provider performs create-ec-datakey-pair and its decrypt counterpart over
 // a KeyStore. It is safe for concurrent use; it keeps no global state.
 type Provider struct {
-	keys    keystore.KeyStore
-	authz   Authorizer
-	auditor Auditor
-	replay  keystore.ReplayWindow
+	keys     keystore.KeyStore
+	authz    Authorizer
+	auditor  Auditor
+	observer Observer
+	replay   keystore.ReplayWindow
 
 	attest         attest.Verifier
 	attestOnce     sync.Once
@@ -29,6 +31,20 @@ type Provider struct {
 
 	optErr error // the first invalid option, reported by New
 }
+
+// Observer is told what a server's metrics count beside the audit trail:
+// how long key generation takes, and the key store's failures. Its methods
+// are called on the request path: they must be cheap and safe for
+// concurrent use.
+type Observer interface {
+	// KeyGenerated reports one key pair generated.
+	KeyGenerated(spec curves.Spec, d time.Duration)
+	// KeyStoreError reports a key store failure other than "not found".
+	KeyStoreError(err error)
+}
+
+// WithObserver sets the Observer.
+func WithObserver(o Observer) Option { return func(p *Provider) { p.observer = o } }
 
 // DefaultRegion is the region of resource names unless WithRegion says
 // otherwise.

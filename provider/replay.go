@@ -110,6 +110,22 @@ func newMemoryWindow(window time.Duration, now func() time.Time) *memoryWindow {
 
 func (m *memoryWindow) Window() time.Duration { return m.window }
 
+// Len is the number of sequences remembered.
+func (m *memoryWindow) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.total
+}
+
+// ReplayEntries is the number of sequences the replay window remembers,
+// when it can tell (the memory window can); 0 otherwise.
+func (p *Provider) ReplayEntries() int {
+	if l, ok := p.replay.(interface{ Len() int }); ok {
+		return l.Len()
+	}
+	return 0
+}
+
 func (m *memoryWindow) Claim(_ context.Context, scope, seq string) (func(), error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -11,13 +11,25 @@ import (
 
 const keysSynopsis = "keys create [--spec AES_256|SM4] [--project P] | list | enable ID | disable ID | rotate ID | seal | passphrase  [--keystore keyring|pkcs11] [--keyring PATH]"
 
+// keysHelp documents each subcommand.
+const keysHelp = `subcommands:
+  create      create an enabled master key (--spec AES_256|SM4, --project P) and print its metadata;
+              with an explicit --keyring PATH that does not exist yet, create that keyring
+  list        print every master key's metadata (project, state, versions, default)
+  enable ID   enable a disabled master key
+  disable ID  disable a master key: nothing is sealed or opened under it until it is enabled
+  rotate ID   add a version: new envelopes use it, older ones still open
+  seal        seal an unsealed keyring with $ECDKP_PASSPHRASE (or a passphrase typed at the terminal)
+  passphrase  change a sealed keyring's passphrase, from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE (or typed)
+
+Every subcommand takes --keystore keyring|pkcs11 and --keyring PATH; 'ecdkp keys SUB --help' lists its flags.
+`
+
 const keysSubcommands = "create, list, enable, disable, rotate, seal or passphrase"
 
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\n"+
-			"seal seals an unsealed keyring with $ECDKP_PASSPHRASE (or a passphrase typed at the terminal);\n"+
-			"passphrase changes it, from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE (or typed).\n", keysSynopsis)
+		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\n%s", keysSynopsis, keysHelp)
 		if len(args) == 0 {
 			return errUsage
 		}

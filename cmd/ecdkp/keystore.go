@@ -25,6 +25,8 @@ type storeFlags struct {
 	// keyring then follows changes other processes make to its file,
 	// reporting each reload there.
 	log *slog.Logger
+	// reloaded, when set (serve), counts the keyring's reloads.
+	reloaded func(error)
 }
 
 func addStoreFlags(fs *flag.FlagSet) storeFlags {
@@ -83,6 +85,9 @@ func (s storeFlags) open(e *env) (*store, error) {
 		}
 		if s.log != nil {
 			opts = append(opts, keyring.WithLogger(s.log))
+			if s.reloaded != nil {
+				opts = append(opts, keyring.WithReloadEvents(s.reloaded))
+			}
 		} else {
 			opts = append(opts, keyring.WithReload(0)) // one short command
 		}

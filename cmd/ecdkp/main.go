@@ -44,9 +44,10 @@ type env struct {
 var commands = []command{
 	{"create", "create an EC data key pair under a master key", runCreate},
 	{"decrypt", "decrypt a private_key_cipher_text", runDecrypt},
-	{"keys", "manage master keys: create, list, enable, disable, rotate", runKeys},
+	{"keys", "manage master keys: create, list, enable, disable, rotate, seal, passphrase", runKeys},
 	{"serve", "serve the KMS HTTP API", runServe},
 	{"conformance", "run the conformance suite against a KMS endpoint", runConformance},
+	{"version", "print the version, VCS revision and Go toolchain", runVersion},
 }
 
 func main() {
@@ -58,6 +59,10 @@ func main() {
 
 // run dispatches to a subcommand and returns the exit status.
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		printVersion(e.stdout)
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stderr)
 		if len(args) == 0 {

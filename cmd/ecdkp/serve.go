@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
-const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--keystore keyring|pkcs11] [--keyring PATH]"
+const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--metrics-addr ADDR] [--shutdown-timeout D] [--keystore keyring|pkcs11] [--keyring PATH]"
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", serveSynopsis)
@@ -26,6 +27,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 256, "most requests processed at once; more are refused at once with 503 (0: no limit)")
 	auditLog := fs.String("audit-log", "", "append one JSON audit record per request to this file (default: stderr)")
 	pf := addPolicyFlags(fs)
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz on this address, e.g. 127.0.0.1:9090")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT, how long requests in flight may take to finish")
 	awsAccount := fs.String("aws-account", keystore.DefaultProject, "the account (project) of AWS requests whose credential is not bound to one project and whose KeyId is no ARN")
 	sf := addStoreFlags(fs)
 	if err := parseNoArgs(fs, args); err != nil {
@@ -61,9 +64,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAudit()
-	auditor := provider.NewJSONAuditor(auditOut, errorCode)
+	met := newMetrics()
+	auditor := auditors{provider.NewJSONAuditor(auditOut, errorCode), met}
 	sf.log = log // the keyring's warnings and reloads: a running server follows its file
-	kr, p, err := sf.openProvider(e, append(popts, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor))...)
+	sf.reloaded = met.reloaded
+	kr, p, err := sf.openProvider(e, append(popts, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor), provider.WithObserver(met))...)
 	if err != nil {
 		return err
 	}
@@ -89,7 +94,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           dialects(huawei.NewHandler(p, opts...), aws.NewHandler(p, awsOpts...)),
+		Handler:           met.measure(dialects(huawei.NewHandler(p, opts...), aws.NewHandler(p, awsOpts...))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -104,6 +109,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if useTLS {
 		scheme = "https"
 	}
+	met.watch(p, func() int { return replay.Len() + p.ReplayEntries() })
+	var msrv *http.Server
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		msrv = &http.Server{Handler: met.handler(kr.KeyManager), ReadHeaderTimeout: 10 * time.Second}
+		log.Info("metrics", "addr", mln.Addr().String())
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "keystore", kr.where,
 		"default_key_id", md.KeyID, "default_project", md.Project, "credentials", creds.summary, "policy", *pf.policy)
 	if az != nil {
@@ -116,16 +133,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	defer log.Info("stopped")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Drain: no new connections, readiness false, requests in flight
+	// finish (up to --shutdown-timeout), then the audit trail is synced by
+	// the deferred closeAudit.
+	met.draining.Store(true)
+	log.Info("shutting down", "in_flight", p.InFlight(), "timeout", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
+	err = srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err != nil {
+		return fmt.Errorf("shutting down: %w", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 

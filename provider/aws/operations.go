@@ -229,3 +229,10 @@ func decrypt(q *request) (answer, error) {
 
 // jsonMarshal encodes an answer without key material.
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// KnownOperation reports whether name (without "TrentService.") is an
+// operation this dialect serves.
+func KnownOperation(name string) bool {
+	_, ok := operations[name]
+	return ok
+}

@@ -48,3 +48,9 @@ var ErrKeyNotFound = errors.New("keystore: key not found")
 // shared store past its staleness bound): the request is refused as
 // temporarily unavailable, never answered from stale state.
 var ErrUnavailable = errors.New("keystore: unavailable")
+
+// Checker is implemented by key stores that can tell whether they can
+// answer now (a server's readiness): nil when they can.
+type Checker interface {
+	Check(ctx context.Context) error
+}

@@ -70,6 +70,12 @@ func report(r io.Reader, w, sw io.Writer) (bool, error) {
 		}
 		key := e.Package + "\x00" + e.Test
 		switch e.Action {
+		case "build-output":
+			fmt.Fprint(w, e.Output)
+			continue
+		case "build-fail":
+			failed = true
+			continue
 		case "output":
 			if e.Test == "" {
 				// Package lines: ok, FAIL, "?" and build errors.

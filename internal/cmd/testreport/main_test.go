@@ -37,4 +37,13 @@ func TestReport(t *testing.T) {
 	failed, err = report(strings.NewReader(`{"Action":"pass","Package":"p"}`), &out, &out)
 	require.NoError(t, err)
 	assert.False(t, failed)
+
+	// Go 1.24+ reports build failures as build events.
+	out.Reset()
+	failed, err = report(strings.NewReader(`{"ImportPath":"x","Action":"build-output","Output":"x.go:1: undefined: y
+"}
+{"ImportPath":"x","Action":"build-fail"}`), &out, &out)
+	require.NoError(t, err)
+	assert.True(t, failed)
+	assert.Contains(t, out.String(), "x.go:1: undefined: y")
 }

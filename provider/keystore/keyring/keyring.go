@@ -64,6 +64,7 @@ type options struct {
 	create     bool
 	created    func(path string)
 	reload     time.Duration
+	reloaded   func(error)
 	log        *slog.Logger
 }
 
@@ -117,6 +118,13 @@ const DefaultReloadInterval = 250 * time.Millisecond
 // reload off, as for a keyring used by one short command.
 func WithReload(every time.Duration) Option {
 	return func(o *options) { o.reload = every }
+}
+
+// WithReloadEvents calls f after each reload that found the file changed:
+// with nil when the new file was adopted, with the error when it was not
+// (the keyring keeps its last good keys). Servers count them.
+func WithReloadEvents(f func(err error)) Option {
+	return func(o *options) { o.reloaded = f }
 }
 
 // WithLogger sets where the reload reports (slog.Default() when not

@@ -65,6 +65,7 @@ func (r *ring) reload(rs *reloadState) {
 		if msg := err.Error(); msg != rs.lastErr {
 			rs.lastErr = msg
 			f.opts.log.Error("keyring: reload failed; keeping the last good keys", "path", f.path, "err", msg)
+			f.opts.reportReload(err)
 		}
 		return
 	}
@@ -75,12 +76,22 @@ func (r *ring) reload(rs *reloadState) {
 	l, err := f.decode(b)
 	if err != nil {
 		rs.badSum = sum
-		rs.lastErr = f.fail(err).Error()
+		ferr := f.fail(err)
+		rs.lastErr = ferr.Error()
 		f.opts.log.Error("keyring: reload failed; keeping the last good keys", "path", f.path, "err", rs.lastErr)
+		f.opts.reportReload(ferr)
 		return
 	}
 	rs.badSum, rs.lastErr = [32]byte{}, ""
 	f.adopt(l)
 	r.state.Store(l.st)
 	f.opts.log.Info("keyring: reloaded", "path", f.path, "keys", len(l.st.order))
+	f.opts.reportReload(nil)
+}
+
+// reportReload tells WithReloadEvents' function, if any.
+func (o *options) reportReload(err error) {
+	if o.reloaded != nil {
+		o.reloaded(err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,8 +71,16 @@ func TestReloadFollowsTheFile(t *testing.T) {
 			def, err := writer.DefaultKey(ctx)
 			require.NoError(t, err)
 			var logs syncBuffer
+			var adopted, refused atomic.Int32
 			reader, err := openT(t, path, WithPassphrase(pass), WithReload(20*time.Millisecond),
-				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+				WithReloadEvents(func(err error) {
+					if err != nil {
+						refused.Add(1)
+					} else {
+						adopted.Add(1)
+					}
+				}))
 			require.NoError(t, err)
 			derivations := deriveCount.Load()
 
@@ -97,6 +106,8 @@ func TestReloadFollowsTheFile(t *testing.T) {
 			within(t, time.Second, "damage logged", func() bool { return strings.Contains(logs.String(), "reload failed") })
 			time.Sleep(100 * time.Millisecond)
 			assert.Equal(t, 1, strings.Count(logs.String(), "reload failed"), "logged once per version of the file")
+			assert.Equal(t, int32(1), refused.Load(), "one refused reload reported")
+			assert.GreaterOrEqual(t, adopted.Load(), int32(3), "the adopted changes reported")
 			assert.Contains(t, logs.String(), path)
 			md, ok := keyState(reader, nk.KeyID)
 			require.True(t, ok, "the last good keys stay")
