@@ -191,6 +191,9 @@ func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.Mast
 	ctxEnd := len(buf)
 	bind := buf[spkiEnd:ctxEnd:ctxEnd]
 	if buf, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], bind); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return sealed{}, Wrapf(FailCanceled, ctxErr, "request canceled while sealing under master key %s", keystore.FormatKeyID(mkw.Key.ID()))
+		}
 		return sealed{}, Wrapf(FailInternal, err, "sealing under master key %s failed", keystore.FormatKeyID(mkw.Key.ID()))
 	}
 	s.buf = buf

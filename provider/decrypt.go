@@ -63,6 +63,9 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	}
 	pt, spec, err := open(ctx, ad.mk, h, envelope, appendContext(nil, req.AdditionalAuthenticatedData, req.EncryptionContext), hint)
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, keyID, ad.decision, Wrapf(FailCanceled, ctxErr, "request canceled while opening cipher_text")
+		}
 		return nil, keyID, ad.decision, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
 	defer clear(pt)

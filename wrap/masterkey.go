@@ -115,6 +115,27 @@ type KeyDeriver interface {
 	AppendDerivedKey(dst, nonce []byte) ([]byte, error)
 }
 
+// ContextKeyDeriver is a KeyDeriver whose work may wait (an HSM's session
+// pool): the envelope calls AppendDerivedKeyContext with the request's
+// context instead, so a caller that gives up stops waiting.
+type ContextKeyDeriver interface {
+	AppendDerivedKeyContext(ctx context.Context, dst, nonce []byte) ([]byte, error)
+}
+
+// ContextOpener is a KeyCipher whose v1 Open may wait (an HSM's): the
+// envelope calls OpenContext with the request's context instead.
+type ContextOpener interface {
+	OpenContext(ctx context.Context, dst, nonce, ciphertext, ad []byte) ([]byte, error)
+}
+
+// deriveKey derives with ctx when d can take it.
+func deriveKey(ctx context.Context, d KeyDeriver, dst, nonce []byte) ([]byte, error) {
+	if cd, ok := d.(ContextKeyDeriver); ok {
+		return cd.AppendDerivedKeyContext(ctx, dst, nonce)
+	}
+	return d.AppendDerivedKey(dst, nonce)
+}
+
 var _ KeyDeriver = (*XAESDeriver)(nil)
 
 // MasterKey is a master key (CMK) as the envelope sees it.
@@ -353,7 +374,7 @@ func (w MasterKeyWrapper) AppendWrap(ctx context.Context, dst, plaintext, aad []
 	if w.V1 {
 		return w.appendV1(dst, kc, version, plaintext, aad)
 	}
-	return w.appendV2(dst, kc, version, plaintext, aad)
+	return w.appendV2(ctx, dst, kc, version, plaintext, aad)
 }
 
 // readNonce fills nonce from w.Rand or crypto/rand.
@@ -368,7 +389,7 @@ func (w MasterKeyWrapper) readNonce(nonce []byte) error {
 	return nil
 }
 
-func (w MasterKeyWrapper) appendV2(dst []byte, kc KeyCipher, version uint32, plaintext, bind []byte) ([]byte, error) {
+func (w MasterKeyWrapper) appendV2(ctx context.Context, dst []byte, kc KeyCipher, version uint32, plaintext, bind []byte) ([]byte, error) {
 	alg := w.Key.Algorithm()
 	size := alg.keySize()
 	if size == 0 {
@@ -399,7 +420,7 @@ func (w MasterKeyWrapper) appendV2(dst []byte, kc KeyCipher, version uint32, pla
 	}
 	ad := append(append(out[end:end], env[:hdr]...), bind...)
 	adEnd := end + len(ad)
-	kx, err := d.AppendDerivedKey(out[adEnd:adEnd], nonce)
+	kx, err := deriveKey(ctx, d, out[adEnd:adEnd], nonce)
 	defer clear(kx)
 	if err != nil {
 		return nil, keyUnavailable(err, "deriving the envelope key under master key version %d", version)
@@ -483,26 +504,35 @@ func (u MasterKeyUnwrapper) Unwrap(ctx context.Context, envelope, aad []byte) ([
 		return nil, err
 	}
 	if h.Version == 1 {
-		return u.openV1(envelope, kc, aad)
+		return u.openV1(ctx, envelope, kc, aad)
 	}
-	return openV2(envelope, h, kc, aad)
+	return openV2(ctx, envelope, h, kc, aad)
 }
 
-func (u MasterKeyUnwrapper) openV1(envelope []byte, kc KeyCipher, bind []byte) ([]byte, error) {
+func (u MasterKeyUnwrapper) openV1(ctx context.Context, envelope []byte, kc KeyCipher, bind []byte) ([]byte, error) {
 	aad, ok := huaweiAAD(bind)
 	if !ok {
 		return nil, fmt.Errorf("%w: an envelope v1 binds a Huawei AAD only, and this context is not one", ErrDecrypt)
 	}
 	nonce := envelope[MasterHeaderSize : MasterHeaderSize+MasterNonceSize]
 	ad := appendMasterAD(nil, envelope[:MasterHeaderSize], u.Spec, aad)
-	pt, err := kc.Open(nil, nonce, envelope[MasterHeaderSize+MasterNonceSize:], ad)
+	var pt []byte
+	var err error
+	if co, ok := kc.(ContextOpener); ok {
+		pt, err = co.OpenContext(ctx, nil, nonce, envelope[MasterHeaderSize+MasterNonceSize:], ad)
+	} else {
+		pt, err = kc.Open(nil, nonce, envelope[MasterHeaderSize+MasterNonceSize:], ad)
+	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %v", ErrKeyUnavailable, ctx.Err())
+		}
 		return nil, fmt.Errorf("%w: master-key envelope does not authenticate (tampered, or another AAD or key spec)", ErrDecrypt)
 	}
 	return pt, nil
 }
 
-func openV2(envelope []byte, h MasterHeader, kc KeyCipher, bind []byte) ([]byte, error) {
+func openV2(ctx context.Context, envelope []byte, h MasterHeader, kc KeyCipher, bind []byte) ([]byte, error) {
 	d, ok := kc.(KeyDeriver)
 	if !ok {
 		return nil, fmt.Errorf("%w: master key version %d has no KeyDeriver, so it cannot open envelope v2", ErrKeyUnavailable, h.KeyVersion)
@@ -510,7 +540,7 @@ func openV2(envelope []byte, h MasterHeader, kc KeyCipher, bind []byte) ([]byte,
 	nonce := envelope[h.Size : h.Size+MasterV2NonceSize]
 	ad := append(append(make([]byte, 0, h.Size+len(bind)), envelope[:h.Size]...), bind...)
 	buf := kxPool.Get().(*[32]byte)
-	kx, err := d.AppendDerivedKey(buf[:0], nonce)
+	kx, err := deriveKey(ctx, d, buf[:0], nonce)
 	defer func() {
 		clear(kx)
 		clear(buf[:])

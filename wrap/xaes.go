@@ -55,6 +55,7 @@ type XAESDeriver struct {
 	prf     func(dst, src []byte) error // E(x ^ k1) in place, block by block
 	k1      [16]byte                    // zero over a BlockMAC
 	keySize int
+	cmac    bool // over a BlockMAC
 }
 
 // NewXAESDeriver returns the deriver over enc, the block cipher under a
@@ -79,7 +80,7 @@ func NewXAESDeriverCMAC(keySize int, mac BlockMAC) (*XAESDeriver, error) {
 	if err := checkXKeySize(keySize); err != nil {
 		return nil, err
 	}
-	return &XAESDeriver{prf: mac.MACBlocks, keySize: keySize}, nil
+	return &XAESDeriver{prf: mac.MACBlocks, keySize: keySize, cmac: true}, nil
 }
 
 // NewXAESDeriverFromBlock returns the in-process deriver of b, which must be
@@ -107,6 +108,22 @@ func (d *XAESDeriver) KeySize() int { return d.keySize }
 // BlockEncrypter or BlockMAC. It allocates only when dst lacks KeySize bytes
 // of spare capacity. The caller wipes Kx (clear) once it is used.
 func (d *XAESDeriver) AppendDerivedKey(dst, nonce []byte) ([]byte, error) {
+	return d.derive(dst, nonce, d.prf)
+}
+
+// AppendDerivedKeyWith is AppendDerivedKey computing the blocks with enc,
+// which must encrypt under the same key as the BlockEncrypter the deriver
+// was made with (NewXAESDeriver): an HSM store passes one bound to the
+// request's context, so a caller that gives up stops waiting for the
+// token. K1 stays the one computed at construction.
+func (d *XAESDeriver) AppendDerivedKeyWith(enc BlockEncrypter, dst, nonce []byte) ([]byte, error) {
+	if d.cmac {
+		return nil, fmt.Errorf("%w: a CMAC deriver takes no block encrypter", ErrUnsupportedAlgorithm)
+	}
+	return d.derive(dst, nonce, enc.EncryptBlocks)
+}
+
+func (d *XAESDeriver) derive(dst, nonce []byte, prf func(dst, src []byte) error) ([]byte, error) {
 	if err := checkXNonce(nonce); err != nil {
 		return nil, err
 	}
@@ -120,7 +137,7 @@ func (d *XAESDeriver) AppendDerivedKey(dst, nonce []byte) ([]byte, error) {
 			m[j] ^= d.k1[j]
 		}
 	}
-	if err := d.prf(kx, kx); err != nil {
+	if err := prf(kx, kx); err != nil {
 		clear(kx)
 		return nil, fmt.Errorf("%w: deriving the XAES message key: %v", ErrKeyUnavailable, err)
 	}

@@ -62,9 +62,9 @@ func (c *hsmCipher) handle(sh p11.SessionHandle) (p11.ObjectHandle, error) {
 
 // run runs one operation with the key, retrying once when the token lost
 // the session or the login (the pool has repaired both by then).
-func (c *hsmCipher) run(op func(sh p11.SessionHandle, h p11.ObjectHandle) error) error {
+func (c *hsmCipher) run(ctx context.Context, op func(sh p11.SessionHandle, h p11.ObjectHandle) error) error {
 	attempt := func() error {
-		return c.pool.with(context.Background(), func(sh p11.SessionHandle) error {
+		return c.pool.with(ctx, func(sh p11.SessionHandle) error {
 			h, err := c.handle(sh)
 			if err != nil {
 				return err
@@ -73,7 +73,7 @@ func (c *hsmCipher) run(op func(sh p11.SessionHandle, h p11.ObjectHandle) error)
 		})
 	}
 	err := attempt()
-	if code, ok := returnCode(err); ok && (sessionBroken(code) || mayBeLoggedOut(code)) {
+	if code, ok := returnCode(err); ok && ctx.Err() == nil && (sessionBroken(code) || mayBeLoggedOut(code)) {
 		return attempt()
 	}
 	return err
@@ -91,7 +91,7 @@ func (c *hsmCipher) Seal(dst, nonce, plaintext, ad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("pkcs11: AES-GCM nonce is %d bytes, want %d", len(nonce), wrap.MasterNonceSize)
 	}
 	var ct []byte
-	err := c.run(func(sh p11.SessionHandle, h p11.ObjectHandle) error {
+	err := c.run(context.Background(), func(sh p11.SessionHandle, h p11.ObjectHandle) error {
 		params, mech := gcmMechanism(nonce, ad)
 		defer params.Free()
 		if err := c.pool.ctx.EncryptInit(sh, mech, h); err != nil {
@@ -115,6 +115,12 @@ func (c *hsmCipher) Seal(dst, nonce, plaintext, ad []byte) ([]byte, error) {
 // Open implements wrap.KeyCipher: it authenticates and decrypts
 // ciphertext||tag in the token, appending the plaintext to dst.
 func (c *hsmCipher) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
+	return c.OpenContext(context.Background(), dst, nonce, ciphertext, ad)
+}
+
+// OpenContext implements wrap.ContextOpener: Open, waiting for a session
+// only as long as ctx lasts.
+func (c *hsmCipher) OpenContext(ctx context.Context, dst, nonce, ciphertext, ad []byte) ([]byte, error) {
 	if len(nonce) != wrap.MasterNonceSize {
 		return nil, fmt.Errorf("pkcs11: AES-GCM nonce is %d bytes, want %d", len(nonce), wrap.MasterNonceSize)
 	}
@@ -122,7 +128,7 @@ func (c *hsmCipher) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("pkcs11: AES-GCM ciphertext is %d bytes, shorter than the %d-byte tag", len(ciphertext), wrap.MasterTagSize)
 	}
 	var pt []byte
-	err := c.run(func(sh p11.SessionHandle, h p11.ObjectHandle) error {
+	err := c.run(ctx, func(sh p11.SessionHandle, h p11.ObjectHandle) error {
 		params, mech := gcmMechanism(nonce, ad)
 		defer params.Free()
 		if err := c.pool.ctx.DecryptInit(sh, mech, h); err != nil {
@@ -161,21 +167,31 @@ func (c *hsmCipher) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
 // envelope once used; the copy the module returned is wiped here (the C
 // buffer miekg/pkcs11 reads it into is freed without being wiped).
 func (c *hsmCipher) AppendDerivedKey(dst, nonce []byte) ([]byte, error) {
+	return c.AppendDerivedKeyContext(context.Background(), dst, nonce)
+}
+
+// AppendDerivedKeyContext implements wrap.ContextKeyDeriver: the token's
+// calls wait for a session only as long as ctx lasts.
+func (c *hsmCipher) AppendDerivedKeyContext(ctx context.Context, dst, nonce []byte) ([]byte, error) {
+	enc := hsmECB{c, ctx}
 	d := c.deriver.Load()
 	if d == nil {
-		nd, err := wrap.NewXAESDeriver(aesKeyLen, hsmECB{c})
+		nd, err := wrap.NewXAESDeriver(aesKeyLen, enc)
 		if err != nil {
 			return nil, err
 		}
 		c.deriver.CompareAndSwap(nil, nd)
 		d = c.deriver.Load()
 	}
-	return d.AppendDerivedKey(dst, nonce)
+	return d.AppendDerivedKeyWith(enc, dst, nonce)
 }
 
 // hsmECB is the wrap.BlockEncrypter of a key version: CKM_AES_ECB in the
-// token.
-type hsmECB struct{ c *hsmCipher }
+// token, for one request's context.
+type hsmECB struct {
+	c   *hsmCipher
+	ctx context.Context
+}
 
 // EncryptBlocks implements wrap.BlockEncrypter.
 func (e hsmECB) EncryptBlocks(dst, src []byte) error {
@@ -184,7 +200,7 @@ func (e hsmECB) EncryptBlocks(dst, src []byte) error {
 		return fmt.Errorf("pkcs11: CKM_AES_ECB input is %d bytes into %d, not whole blocks", len(src), len(dst))
 	}
 	var out []byte
-	err := c.run(func(sh p11.SessionHandle, h p11.ObjectHandle) error {
+	err := c.run(e.ctx, func(sh p11.SessionHandle, h p11.ObjectHandle) error {
 		if err := c.pool.ctx.EncryptInit(sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_AES_ECB, nil)}, h); err != nil {
 			return rvError("C_EncryptInit (CKM_AES_ECB) with "+c.label, err)
 		}

@@ -163,7 +163,7 @@ func TestTokenGCMMatchesSoftware(t *testing.T) {
 	back, err := hsm.Open([]byte("pre"), nonce, out[6:], nil)
 	require.NoError(t, err)
 	assert.Equal(t, "preabc", string(back), "Open appends to dst")
-	err = hsmECB{hsm}.EncryptBlocks(make([]byte, 16), make([]byte, 15))
+	err = hsmECB{hsm, context.Background()}.EncryptBlocks(make([]byte, 16), make([]byte, 15))
 	assert.ErrorContains(t, err, "not whole blocks")
 }
 
