@@ -1,7 +1,6 @@
 package provider_test
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,26 +8,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ecdkp/ecdkp/internal/doctable"
 	"github.com/ecdkp/ecdkp/provider"
 )
 
 // TestDocumentedAuthorization: the package doc's tables of actions and
 // condition keys are the code's lists, row for row.
 func TestDocumentedAuthorization(t *testing.T) {
-	src, err := os.ReadFile("doc.go")
-	require.NoError(t, err)
 	actionRow := regexp.MustCompile(`^//\t(kms:cmk:\w+)\s{2,}\S`)
 	keyRow := regexp.MustCompile(`^//\t((?:kms|ecdkp|g):[\w:/]+)\s+(String|Bool|Numeric)(\[\])?\s+(request|key|final|never)`)
 	var actions []string
+	for _, m := range doctable.Rows(t, "doc.go", actionRow) {
+		actions = append(actions, m[1])
+	}
+	known := map[string]provider.AuthzPhase{"request": provider.PhaseRequest, "never": provider.PhaseRequest, "key": provider.PhaseKey, "final": provider.PhaseFinal}
 	var keys []provider.ConditionKey
-	for line := range strings.SplitSeq(string(src), "\n") {
-		if m := actionRow.FindStringSubmatch(line); m != nil {
-			actions = append(actions, m[1])
-		}
-		if m := keyRow.FindStringSubmatch(line); m != nil {
-			keys = append(keys, provider.ConditionKey{Name: m[1], Type: m[2], Multi: m[3] != "", Known: map[string]provider.AuthzPhase{
-				"request": provider.PhaseRequest, "never": provider.PhaseRequest, "key": provider.PhaseKey, "final": provider.PhaseFinal}[m[4]]})
-		}
+	for _, m := range doctable.Rows(t, "doc.go", keyRow) {
+		keys = append(keys, provider.ConditionKey{Name: m[1], Type: m[2], Multi: m[3] != "", Known: known[m[4]]})
 	}
 	assert.Equal(t, provider.Actions(), actions)
 	code := provider.ConditionKeys()
