@@ -181,4 +181,3 @@ func parseSpecs(s string) ([]curves.Spec, error) {
 	}
 	return out, nil
 }
-
