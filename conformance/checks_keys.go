@@ -391,7 +391,8 @@ func resplit(m map[string]string) map[string]string {
 // and for an envelope v2 the key_spec its header names, replaced by another
 // registered spec of the same length (which must not decrypt) and by an
 // unregistered one (an invalid ciphertext). Any other ciphertext is treated
-// as opaque: its byte 30 is flipped, and either refusal is accepted.
+// as opaque: its byte 30 is flipped, and any of the decryption failure, an
+// invalid ciphertext, a key not found or access denied is accepted.
 func (e *env) checkTamper(ctx context.Context, spec curves.Spec) error {
 	c := cell{e.dialect, spec, plainFalse, true}
 	req, resp, err := e.create(ctx, c)
@@ -421,7 +422,11 @@ func (e *env) checkTamper(ctx context.Context, spec curves.Spec) error {
 	h, herr := wrap.ParseMasterHeader(ct)
 	switch {
 	case herr != nil:
-		attempts = append(attempts, attempt{"byte 30 flipped (an opaque ciphertext)", flip(30), []refusal{decryptFailed, invalid}})
+		// Byte 30 of another KMS's format may be in its reference to the
+		// master key: a key not found, or access denied to it, is a
+		// refusal too.
+		attempts = append(attempts, attempt{"byte 30 flipped (an opaque ciphertext)", flip(30),
+			[]refusal{decryptFailed, invalid, e.want(provider.FailKeyNotFound), e.want(provider.FailForbidden)}})
 	default:
 		attempts = append(attempts, attempt{fmt.Sprintf("byte %d (first nonce byte of an envelope v%d) flipped", h.Size, h.Version), flip(h.Size), []refusal{decryptFailed}})
 	}

@@ -67,6 +67,9 @@
 //     length (refused with KMS.2203: the header is authenticated) and by an
 //     unregistered one (refused with KMS.2201, an invalid ciphertext). It
 //     does not require any envelope version: decryption is what it checks.
+//     Of an opaque ciphertext it flips byte 30 and accepts the decryption
+//     failure, an invalid ciphertext, or (where another KMS's format holds
+//     its key reference) a key not found or access denied.
 //     The formats themselves are pinned by the vectors below.
 //   - SPEC/fresh_keys: successive calls return different key pairs and
 //     different ciphertexts.
