@@ -97,5 +97,5 @@ func checkDisabledKey(ctx context.Context, e *env) error {
 	_, err := e.target.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{
 		KeyID: e.cfg.disabledKeyID, KeySpec: string(e.cfg.specs[0]),
 	})
-	return expectRefused("create-ec-datakey-pair under the disabled master key", err, refusalOf(provider.FailKeyDisabled))
+	return e.expectRefused("create-ec-datakey-pair under the disabled master key", err, e.want(provider.FailKeyDisabled))
 }

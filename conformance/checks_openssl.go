@@ -19,7 +19,7 @@ func (e *env) opensslKey(ctx context.Context, spec curves.Spec) (pub, priv []byt
 	if e.openssl.bin == "" {
 		return nil, nil, skip("%s", e.openssl.skip)
 	}
-	_, resp, err := e.create(ctx, cell{spec, plainAbsent, false})
+	_, resp, err := e.create(ctx, cell{e.dialect, spec, plainAbsent, false})
 	if err != nil {
 		return nil, nil, fmt.Errorf("no key to check: create-ec-datakey-pair was refused: %w", err)
 	}

@@ -73,7 +73,7 @@ func (e *env) checkRequest(ctx context.Context, v vectors.RequestNegative) error
 	default:
 		return fmt.Errorf("vector %d has unknown route %q", v.ID, v.Route)
 	}
-	return expectRefused("the request", err, want)
+	return e.expectRefused("the request", err, want)
 }
 
 // strictJSON decodes exactly one JSON object with known fields only.
@@ -107,4 +107,47 @@ func slug(s string) string {
 		out = strings.TrimSuffix(out[:48], "_")
 	}
 	return out
+}
+
+// awsRequestChecks makes one check per vector of aws_request_negatives.json.
+func (e *env) awsRequestChecks() []check {
+	cs := make([]check, 0, len(e.awsVecs))
+	for _, v := range e.awsVecs {
+		name := fmt.Sprintf("aws_request_negatives/%s/%03d_%s", v.Operation, v.ID, slug(v.Comment))
+		cs = append(cs, check{name, func(ctx context.Context, e *env) error { return e.checkAWSRequest(ctx, v) }})
+	}
+	return cs
+}
+
+// checkAWSRequest sends one AWS request vector as is and checks its status
+// and __type.
+func (e *env) checkAWSRequest(ctx context.Context, v vectors.AWSRequestNegative) error {
+	if e.raw == nil {
+		return skip("the AWS request vectors need raw HTTP and the target is not a RawTarget")
+	}
+	body := strings.ReplaceAll(v.Body, vectors.PlaceholderKeyID, e.cfg.keyID)
+	body = strings.ReplaceAll(body, vectors.PlaceholderMissingKeyID, vectors.MissingKeyID)
+	if strings.Contains(body, vectors.PlaceholderCipherText) {
+		ct, err := e.cipherText(ctx)
+		if err != nil {
+			return err
+		}
+		body = strings.ReplaceAll(body, vectors.PlaceholderCipherText, ct)
+	}
+	want := refusal{v.Status, v.ErrorType}
+	status, out, err := e.raw.Post(ctx, v.Operation, []byte(body))
+	if err != nil {
+		return fmt.Errorf("sending the request failed: %w", err)
+	}
+	if status >= 200 && status <= 299 {
+		return fmt.Errorf("the request was accepted (HTTP %d); want it refused with %s", status, want)
+	}
+	code, msg, ok := parseAWSError(out)
+	if !ok {
+		return fmt.Errorf("refused with HTTP %d but no AWS error body (__type); want %s", status, want)
+	}
+	if status != want.status || code != want.code {
+		return fmt.Errorf("the request was refused with HTTP %d %s (%q); want %s", status, code, msg, want)
+	}
+	return nil
 }

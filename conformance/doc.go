@@ -7,23 +7,42 @@
 //
 // A Target is anything that answers CreateEcDatakeyPair and
 // DecryptDatakeyPair with the types of package provider, rejecting
-// requests with a *Refusal (HTTP status and KMS code) or, in process, a
-// *provider.Error (AsRefusal reads both);
-// *provider.Provider is one, and NewHTTPTarget speaks the same JSON to any
-// endpoint. Run checks a Target under go test, in the manner of
-// testing/fstest.TestFS: one call, every check a named subtest whose
-// failure says which property broke.
+// requests with a *Refusal (HTTP status and the dialect's code) or, in
+// process, a *provider.Error (AsRefusal reads both);
+// *provider.Provider is one, NewHTTPTarget speaks Huawei KMS's JSON to any
+// endpoint and NewAWSTarget AWS KMS's JSON 1.1 (SigV4 with WithAKSK,
+// WithRegion, WithAccount). Run checks a Target under go test, in the
+// manner of testing/fstest.TestFS: one call, every check a named subtest
+// whose failure says which property broke.
 //
 //	conformance.Run(t, p, conformance.WithKeyID(keyID))
 //
 // RunChecks runs the same checks outside go test and prints one line per
 // check ("PASS name", "FAIL name: why", "SKIP name: why") and the summary
-// "N passed, M failed"; `ecdkp conformance --endpoint URL --key-id ID`
-// uses it against a live endpoint.
+// "N passed, M failed"; `ecdkp conformance --dialect huawei|aws --endpoint
+// URL --key-id ID` uses it against a live endpoint. Both first run
+// Preflight: an endpoint that cannot be reached, does not answer as a KMS
+// of the dialect, refuses the credentials or lacks the key stops the run
+// with one failed check, "preflight". Fuzz sends mutated requests to an
+// endpoint and checks what every answer must be (see Fuzz).
 //
-// The checks, for every key spec: by default Huawei's five; WithSpecs
-// chooses others, ECC_NIST_EDWARDS25519 (Ed25519, our extension of the list)
-// included:
+// # Dialects
+//
+// A target speaks Huawei's dialect or AWS's (DialectTarget; a target in
+// process is checked as WithDialect says, Huawei's by default). The checks
+// of keys, decryption, tampering and freshness run in both, with the
+// dialect's names; expected refusals are the dialect's (Huawei's
+// error_code, AWS's __type, each with its HTTP status, from the tables of
+// provider/huawei and provider/aws). Huawei's alone: with_plain_text,
+// additional_authenticated_data, custom wrapping keys and
+// request_negatives.json (sequence and the rest). AWS's alone:
+// GenerateDataKeyPairWithoutPlaintext, EncryptionContext, DryRun, KeyId
+// as an ARN and Decrypt's KeyId, and aws_request_negatives.json.
+//
+// The checks, for every key spec: by default Huawei's five (all in AWS's
+// KeyPairSpec too); WithSpecs chooses others, ECC_NIST_EDWARDS25519
+// (Ed25519, our extension of Huawei's list, in AWS's) included. In the
+// Huawei dialect:
 //
 //   - SPEC/with_plain_text=W/aad=A/create, for W in absent, true, false and
 //     A in unset, set: the response echoes key_id and key_spec; public_key
@@ -48,6 +67,9 @@
 //     length (refused with KMS.2203: the header is authenticated) and by an
 //     unregistered one (refused with KMS.2201, an invalid ciphertext). It
 //     does not require any envelope version: decryption is what it checks.
+//     Of an opaque ciphertext it flips byte 30 and accepts the decryption
+//     failure, an invalid ciphertext, or (where another KMS's format holds
+//     its key reference) a key not found or access denied.
 //     The formats themselves are pinned by the vectors below.
 //   - SPEC/fresh_keys: successive calls return different key pairs and
 //     different ciphertexts.
@@ -68,10 +90,52 @@
 //   - request_negatives/ROUTE/ID_COMMENT: every vector of
 //     request_negatives.json gets its HTTP status and KMS code. Vectors
 //     marked raw are sent only through a RawTarget (HTTPTarget is one).
+//   - recipient (WithRecipient, both dialects): a create with a Recipient
+//     (an attestation document the target accepts, RSAES_OAEP_SHA_256)
+//     answers ciphertext_recipient (CiphertextForRecipient), which the
+//     enclave's RSA key opens to the PKCS#8 of the public key, and no
+//     plaintext.
+//
+// In the AWS dialect, for every spec:
+//
+//   - SPEC/OP/context=C/create, for OP in GenerateDataKeyPair and
+//     GenerateDataKeyPairWithoutPlaintext and C in none, set: as above,
+//     PrivateKeyPlaintext present exactly for GenerateDataKeyPair, KeyId
+//     the request's or the key's ARN.
+//   - .../decrypt: Decrypt with the same EncryptionContext, without and
+//     with the KeyId, answers the key's id or ARN and the PKCS#8 of create's
+//     public key as Plaintext (AWS answers no spec or public key).
+//   - .../context_binding: Decrypt without the context, with another value,
+//     a pair added or left out, or the same pairs split elsewhere so that
+//     keys and values joined without separators give the same bytes, and
+//     with a context the key pair was created without, is refused with
+//     InvalidCiphertextException.
+//   - SPEC/tamper, SPEC/fresh_keys, SPEC/openssl/*: as above.
+//
+// and once:
+//
+//   - encryption_context/concatenation: what {"a":"bc"} sealed does not
+//     open with {"ab":"c"}, nor {"a":"b","c":"d"}'s with {"ab":"cd"} or
+//     {"a":"bcd"}, nor {"k":"v"}'s with {"kv":""} (the binding of
+//     local-kms, LocalStack and moto cannot tell them apart); each opens
+//     with its own context.
+//   - encryption_context/order: the context's member order on the wire does
+//     not matter (RawTarget).
+//   - dry_run: GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext and
+//     Decrypt with DryRun answer DryRunOperationException (HTTP 412).
+//   - key_id_arn: responses name the key by its ARN (in the target's region
+//     and account, when known), which works as a KeyId (RawTarget).
+//   - decrypt_key_id/missing_key and decrypt_key_id/other_key
+//     (WithOtherKeyID): Decrypt with the KeyId of a missing key is
+//     NotFoundException (or IncorrectKeyException), with another key's
+//     IncorrectKeyException.
+//   - disabled_key (WithDisabledKeyID): DisabledException.
+//   - aws_request_negatives/OP/ID_COMMENT: every vector of
+//     aws_request_negatives.json, sent raw, gets its status and __type.
 //
 // # Vectors
 //
-// conformance/testdata holds six files, written by `go generate
+// conformance/testdata holds seven files, written by `go generate
 // ./conformance` (cmd/genvectors) from fixed inputs, never by hand; a test
 // regenerates them and compares them byte for byte. Every file has the
 // same header:
@@ -144,6 +208,15 @@
 //     {{cipher_text}} is a private_key_cipher_text created under {{key_id}}
 //     for ECC_NIST_P256 with additional_authenticated_data
 //     "ecdkp-conformance".
+//   - aws_request_negatives.json: operation (GenerateDataKeyPair,
+//     GenerateDataKeyPairWithoutPlaintext or Decrypt); body (sent as is);
+//     status (HTTP) and error_type (__type): bodies that are not the
+//     operation's JSON (SerializationException), missing or invalid members
+//     (ValidationException), missing keys and aliases (NotFoundException),
+//     a {{cipher_text}} decrypted with other contexts
+//     (InvalidCiphertextException). Placeholders as above, but
+//     {{cipher_text}} is a PrivateKeyCiphertextBlob made with the
+//     EncryptionContext {"purpose":"ecdkp-conformance"}.
 //
 // Vectors returns the files as an fs.FS for other harnesses.
 package conformance

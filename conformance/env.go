@@ -11,7 +11,6 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
 	"github.com/ecdkp/ecdkp/provider"
-	"github.com/ecdkp/ecdkp/provider/huawei"
 )
 
 // env is the state the checks share: the target, the configuration and the
@@ -19,9 +18,11 @@ import (
 type env struct {
 	target  Target
 	raw     RawTarget // nil when the target cannot send raw bodies
+	dialect Dialect
 	cfg     *config
 	openssl openSSL
 	reqVecs []vectors.RequestNegative
+	awsVecs []vectors.AWSRequestNegative
 
 	mu    sync.Mutex
 	cells map[cell]*created
@@ -44,11 +45,28 @@ func newEnv(target Target, opts []Option) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	reqVecs, err := requestNegatives()
-	if err != nil {
+	d := cfg.dialect
+	if dt, ok := target.(DialectTarget); ok {
+		if d != "" && d != dt.Dialect() {
+			return nil, fmt.Errorf("conformance: WithDialect(%s) for a target of the %s dialect", d, dt.Dialect())
+		}
+		d = dt.Dialect()
+	}
+	switch d {
+	case "":
+		d = Huawei
+	case Huawei, AWS:
+	default:
+		return nil, fmt.Errorf("conformance: unknown dialect %q", d)
+	}
+	e := &env{target: target, dialect: d, cfg: cfg, openssl: cfg.resolveOpenSSL(), cells: map[cell]*created{}}
+	if d == Huawei {
+		if e.reqVecs, err = requestNegatives(); err != nil {
+			return nil, err
+		}
+	} else if e.awsVecs, err = awsRequestNegatives(); err != nil {
 		return nil, err
 	}
-	e := &env{target: target, cfg: cfg, openssl: cfg.resolveOpenSSL(), reqVecs: reqVecs, cells: map[cell]*created{}}
 	e.raw, _ = target.(RawTarget)
 	return e, nil
 }
@@ -59,11 +77,20 @@ func (e *env) checks() []check {
 	for _, spec := range e.cfg.specs {
 		cs = append(cs, e.specChecks(spec)...)
 	}
-	if e.hasSpec(curves.P256) {
+	if e.dialect == Huawei && e.hasSpec(curves.P256) {
 		cs = append(cs, check{string(curves.P256) + "/wrapping_key", checkWrappingKey})
+	}
+	if e.dialect == AWS {
+		cs = append(cs, e.awsChecks()...)
+	}
+	if e.cfg.recipientDoc != "" {
+		cs = append(cs, check{"recipient", checkRecipient})
 	}
 	if e.cfg.disabledKeyID != "" {
 		cs = append(cs, check{"disabled_key", checkDisabledKey})
+	}
+	if e.dialect == AWS {
+		return append(cs, e.awsRequestChecks()...)
 	}
 	return append(cs, e.requestChecks()...)
 }
@@ -94,29 +121,42 @@ func (e *env) create(ctx context.Context, cl cell) (*provider.CreateEcDatakeyPai
 	e.mu.Lock()
 	c := e.cells[cl]
 	if c == nil {
-		c = &created{req: cl.request(e.cfg.keyID)}
+		c = &created{req: cl.request(e.dialect, e.cfg.keyID)}
 		e.cells[cl] = c
 	}
 	e.mu.Unlock()
 	return e.do(ctx, c)
 }
 
-// cipherText returns {{cipher_text}} of the request vectors.
+// cipherText returns {{cipher_text}} of the request vectors: made with
+// the AAD CipherTextAAD (Huawei) or the EncryptionContext
+// {CipherTextContextKey: CipherTextContextValue} (AWS).
 func (e *env) cipherText(ctx context.Context) (string, error) {
 	e.mu.Lock()
 	if e.ct == nil {
-		e.ct = &created{req: &provider.CreateEcDatakeyPairRequest{
-			KeyID: e.cfg.keyID, KeySpec: string(curves.P256), WithPlainText: ptr(false),
-			AdditionalAuthenticatedData: vectors.CipherTextAAD,
-		}}
+		req := &provider.CreateEcDatakeyPairRequest{KeyID: e.cfg.keyID, KeySpec: string(curves.P256), WithPlainText: ptr(false)}
+		if e.dialect == AWS {
+			req.EncryptionContext = map[string]string{vectors.CipherTextContextKey: vectors.CipherTextContextValue}
+		} else {
+			req.AdditionalAuthenticatedData = vectors.CipherTextAAD
+		}
+		e.ct = &created{req: req}
 	}
 	c := e.ct
 	e.mu.Unlock()
 	_, resp, err := e.do(ctx, c)
 	if err != nil {
-		return "", fmt.Errorf("creating {{cipher_text}} (ECC_NIST_P256, additional_authenticated_data %q) failed: %w", vectors.CipherTextAAD, err)
+		return "", fmt.Errorf("creating {{cipher_text}} (ECC_NIST_P256, %s) failed: %w", e.bindingOf(c.req), err)
 	}
 	return resp.PrivateKeyCipherText, nil
+}
+
+// bindingOf describes the context a request binds, for messages.
+func (e *env) bindingOf(req *provider.CreateEcDatakeyPairRequest) string {
+	if e.dialect == AWS {
+		return fmt.Sprintf("EncryptionContext %v", req.EncryptionContext)
+	}
+	return fmt.Sprintf("additional_authenticated_data %q", req.AdditionalAuthenticatedData)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -195,25 +235,15 @@ func checkPKCS8(field string, der []byte, pub *curves.PublicKey) (*curves.Privat
 	return priv, der, nil
 }
 
-// refusal describes an expected rejection.
-type refusal struct {
-	status int
-	code   string
-}
-
-func refusalOf(f provider.Failure) refusal {
-	c := huawei.CodeOf(f)
-	return refusal{c.Status, c.Code}
-}
-
-func (r refusal) String() string { return fmt.Sprintf("HTTP %d %s", r.status, r.code) }
+// want is the refusal of failure f in the target's dialect.
+func (e *env) want(f provider.Failure) refusal { return refusalIn(e.dialect, f) }
 
 // expectRefused checks that err is the rejection want (one of them).
-func expectRefused(what string, err error, want ...refusal) error {
+func (e *env) expectRefused(what string, err error, want ...refusal) error {
 	if err == nil {
 		return fmt.Errorf("%s was accepted; want it refused with %s", what, wantString(want))
 	}
-	pe, ok := AsRefusal(err)
+	pe, ok := asRefusalIn(e.dialect, err)
 	if !ok {
 		return fmt.Errorf("%s failed without a KMS error (want %s): %v", what, wantString(want), err)
 	}

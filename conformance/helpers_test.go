@@ -23,9 +23,11 @@ type fixture struct {
 	kr                 *keyring.Keyring
 	p                  *provider.Provider
 	aes, sm4, disabled string
+	opts               []provider.Option // the provider's
 }
 
-func newFixture(t testing.TB) *fixture {
+// newFixture makes the fixture; opts are the provider's.
+func newFixture(t testing.TB, opts ...provider.Option) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	kr := keyring.New()
@@ -37,9 +39,9 @@ func newFixture(t testing.TB) *fixture {
 	require.NoError(t, err)
 	_, err = kr.SetKeyState(ctx, dis.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err)
-	p, err := provider.New(kr)
+	p, err := provider.New(kr, opts...)
 	require.NoError(t, err)
-	return &fixture{kr: kr, p: p, aes: aes.KeyID, sm4: sm4.KeyID, disabled: dis.KeyID}
+	return &fixture{kr: kr, p: p, aes: aes.KeyID, sm4: sm4.KeyID, disabled: dis.KeyID, opts: opts}
 }
 
 // report is RunChecks' output, parsed.
@@ -92,6 +94,14 @@ func (r report) names(status string, match func(string) bool) []string {
 }
 
 func (r report) count(status string) int { return len(r.names(status, nil)) }
+
+// awsRequestVectors returns the AWS request vectors of the checked-in file.
+func awsRequestVectors(t testing.TB) []vectors.AWSRequestNegative {
+	t.Helper()
+	f, err := vectors.Parse[vectors.AWSRequestNegative](vectors.AWSRequestNegativesFile, readTestdata(t, vectors.AWSRequestNegativesFile))
+	require.NoError(t, err)
+	return f.Vectors
+}
 
 // requestVectors returns the request vectors of the checked-in file.
 func requestVectors(t testing.TB) []vectors.RequestNegative {

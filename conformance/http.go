@@ -28,63 +28,110 @@ const maxResponseSize = 1 << 20
 type HTTPTarget struct {
 	base      string // endpoint without a trailing slash
 	projectID string
-	client    *http.Client
-	token     string
-	ak, sk    string
-	now       func() time.Time
+	httpConfig
 }
 
-// HTTPOption configures NewHTTPTarget.
-type HTTPOption func(*HTTPTarget)
+// httpConfig is what the options of both HTTP targets set.
+type httpConfig struct {
+	client          *http.Client
+	token           string
+	ak, sk          string
+	region, account string
+	now             func() time.Time
+}
 
-// WithToken sends token in the X-Auth-Token header of every request.
+// HTTPOption configures NewHTTPTarget and NewAWSTarget.
+type HTTPOption func(*httpConfig)
+
+// WithToken sends token in the X-Auth-Token header of every request (the
+// Huawei dialect only: AWS's has no token).
 func WithToken(token string) HTTPOption {
-	return func(h *HTTPTarget) { h.token = token }
+	return func(h *httpConfig) { h.token = token }
 }
 
-// WithAKSK signs every request with the access key and secret key, as
-// Huawei Cloud's SDK does (SDK-HMAC-SHA256, see auth.Sign).
+// WithAKSK signs every request with the access key and secret key: as
+// Huawei Cloud's SDK does (SDK-HMAC-SHA256, see auth.Sign) for an
+// HTTPTarget, with AWS Signature Version 4 (auth.SignV4, service kms) for
+// an AWSTarget. Each request also carries a fresh auth.NonceHeader, so
+// that identical requests signed within one second are not replays.
 func WithAKSK(ak, sk string) HTTPOption {
-	return func(h *HTTPTarget) { h.ak, h.sk = ak, sk }
+	return func(h *httpConfig) { h.ak, h.sk = ak, sk }
 }
 
 // WithHTTPClient sends requests with c instead of a client with a 30
 // second timeout.
 func WithHTTPClient(c *http.Client) HTTPOption {
-	return func(h *HTTPTarget) { h.client = c }
+	return func(h *httpConfig) { h.client = c }
+}
+
+// WithRegion is the region of an AWSTarget: the SigV4 scope and the
+// region of its key ARNs (default us-east-1).
+func WithRegion(region string) HTTPOption {
+	return func(h *httpConfig) { h.region = region }
+}
+
+// WithAccount is the account of an AWSTarget's keys, so the suite knows
+// their ARNs (arn:aws:kms:REGION:ACCOUNT:key/ID) beforehand; without it
+// the suite takes the ARN the endpoint answers.
+func WithAccount(account string) HTTPOption {
+	return func(h *httpConfig) { h.account = account }
+}
+
+// parseEndpoint checks an http or https base URL and returns it without a
+// trailing slash.
+func parseEndpoint(endpoint string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", fmt.Errorf("conformance: endpoint is not an http:// or https:// URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("conformance: endpoint %q must be an http:// or https:// URL with a host", endpoint)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("conformance: endpoint %q must not have a query, fragment or user info", endpoint)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+func newHTTPConfig(opts []HTTPOption) (httpConfig, error) {
+	c := httpConfig{now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	if (c.ak == "") != (c.sk == "") {
+		return c, errors.New("conformance: WithAKSK needs both the access key and the secret key")
+	}
+	if c.client == nil {
+		c.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	return c, nil
 }
 
 // NewHTTPTarget returns the Target of a KMS endpoint, an http or https base
 // URL such as "http://127.0.0.1:8080". projectID is the {project_id} path
 // segment (ecdkp's handler wants 32 hexadecimal characters).
 func NewHTTPTarget(endpoint, projectID string, opts ...HTTPOption) (*HTTPTarget, error) {
-	u, err := url.Parse(endpoint)
+	base, err := parseEndpoint(endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: endpoint is not an http:// or https:// URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("conformance: endpoint %q must be an http:// or https:// URL with a host", endpoint)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("conformance: endpoint %q must not have a query, fragment or user info", endpoint)
+		return nil, err
 	}
 	if projectID == "" || strings.ContainsFunc(projectID, func(r rune) bool {
 		return !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == '-' || r == '_')
 	}) {
 		return nil, fmt.Errorf("conformance: project id must be letters, digits, '-' or '_'")
 	}
-	h := &HTTPTarget{base: strings.TrimSuffix(u.String(), "/"), projectID: projectID, now: time.Now}
-	for _, o := range opts {
-		o(h)
+	cfg, err := newHTTPConfig(opts)
+	if err != nil {
+		return nil, err
 	}
-	if (h.ak == "") != (h.sk == "") {
-		return nil, errors.New("conformance: WithAKSK needs both the access key and the secret key")
+	if cfg.region != "" || cfg.account != "" {
+		return nil, errors.New("conformance: WithRegion and WithAccount are options of the AWS dialect (NewAWSTarget)")
 	}
-	if h.client == nil {
-		h.client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return h, nil
+	return &HTTPTarget{base: base, projectID: projectID, httpConfig: cfg}, nil
 }
+
+// Dialect implements DialectTarget: Huawei.
+func (h *HTTPTarget) Dialect() Dialect { return Huawei }
 
 // CreateEcDatakeyPair implements Target.
 func (h *HTTPTarget) CreateEcDatakeyPair(ctx context.Context, req *provider.CreateEcDatakeyPairRequest) (*provider.CreateEcDatakeyPairResponse, error) {
@@ -199,6 +246,7 @@ func parseErrorBody(body []byte) (code, msg string, ok bool) {
 }
 
 var (
-	_ Target    = (*HTTPTarget)(nil)
-	_ RawTarget = (*HTTPTarget)(nil)
+	_ Target        = (*HTTPTarget)(nil)
+	_ RawTarget     = (*HTTPTarget)(nil)
+	_ DialectTarget = (*HTTPTarget)(nil)
 )

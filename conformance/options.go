@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -14,8 +15,12 @@ type Option func(*config)
 type config struct {
 	keyID         string
 	disabledKeyID string
+	otherKeyID    string
 	specs         []curves.Spec
 	openssl       string
+	dialect       Dialect
+	recipientDoc  string
+	recipientKey  *rsa.PrivateKey
 }
 
 // WithKeyID names the master key the suite creates data key pairs under:
@@ -25,14 +30,41 @@ func WithKeyID(id string) Option {
 }
 
 // WithDisabledKeyID names a disabled master key of the target, so the suite
-// also checks that creating under it is refused (KMS.0209).
+// also checks that creating under it is refused (KMS.0209,
+// DisabledException).
 func WithDisabledKeyID(id string) Option {
 	return func(c *config) { c.disabledKeyID = id }
 }
 
+// WithOtherKeyID names a second enabled master key of the target, so the
+// AWS dialect's checks also decrypt with the KeyId of a key that is not
+// the ciphertext's (IncorrectKeyException).
+func WithOtherKeyID(id string) Option {
+	return func(c *config) { c.otherKeyID = id }
+}
+
+// WithDialect checks the target in dialect d. A DialectTarget (HTTPTarget,
+// AWSTarget) has its own, which d must match; another target, such as a
+// *provider.Provider in process, is checked in Huawei's unless d says
+// otherwise (its rejections are then compared as d answers them).
+func WithDialect(d Dialect) Option {
+	return func(c *config) { c.dialect = d }
+}
+
+// WithRecipient adds the recipient check: a create with a Recipient of
+// attestation document doc (base64, COSE_Sign1, naming key's public key)
+// and RSAES_OAEP_SHA_256 must answer ciphertext_recipient
+// (CiphertextForRecipient), which key opens to the PKCS#8 of the public
+// key, and no plaintext. doc must be one the target accepts (its roots,
+// its clock).
+func WithRecipient(doc string, key *rsa.PrivateKey) Option {
+	return func(c *config) { c.recipientDoc, c.recipientKey = doc, key }
+}
+
 // WithSpecs limits the per-spec checks to these key specs (default: the
-// five of Huawei's list; ECC_NIST_EDWARDS25519, built in too, runs only
-// when named here, since a Huawei-compatible KMS need not offer it). Each
+// five of Huawei's list, which AWS's KeyPairSpec holds too;
+// ECC_NIST_EDWARDS25519, built in too, runs only when named here, since a
+// Huawei-compatible KMS need not offer it). Each
 // must be registered in package curves, whose parsers the suite checks the
 // target's keys with.
 func WithSpecs(specs ...curves.Spec) Option {
@@ -66,6 +98,9 @@ func newConfig(opts []Option) (*config, error) {
 	}
 	if c.specs == nil {
 		c.specs = defaultSpecs
+	}
+	if (c.recipientDoc == "") != (c.recipientKey == nil) {
+		return nil, errors.New("conformance: WithRecipient needs the attestation document and its RSA private key")
 	}
 	if len(c.specs) == 0 {
 		return nil, errors.New("conformance: WithSpecs needs at least one key spec")

@@ -25,11 +25,15 @@ func (s *skipError) Error() string { return "skipped: " + s.reason }
 func skip(format string, args ...any) error { return &skipError{fmt.Sprintf(format, args...)} }
 
 // Run runs every check against target as subtests of t, one per check,
-// named as in the package doc. WithKeyID is required.
+// named as in the package doc. WithKeyID is required. It fails t at once
+// when Preflight does.
 func Run(t *testing.T, target Target, opts ...Option) {
 	t.Helper()
 	e, err := newEnv(target, opts)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.preflight(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range e.checks() {
@@ -51,11 +55,18 @@ func Run(t *testing.T, target Target, opts ...Option) {
 // one line per check to w: "PASS name", "FAIL name: why" or "SKIP name:
 // why", then the summary line "N passed, M failed". Skipped checks count
 // as neither. A configuration error (no WithKeyID, say) is reported as the
-// failed check "setup".
+// failed check "setup", and an endpoint that Preflight finds unusable
+// (unreachable, refusing the credentials, without the key) as the failed
+// check "preflight", without running the others.
 func RunChecks(ctx context.Context, target Target, w io.Writer, opts ...Option) (passed, failed int) {
 	e, err := newEnv(target, opts)
 	if err != nil {
 		fmt.Fprintf(w, "FAIL setup: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(w, "0 passed, 1 failed\n")
+		return 0, 1
+	}
+	if err := e.preflight(ctx); err != nil {
+		fmt.Fprintf(w, "FAIL preflight: %s; no check was run\n", oneLine(err.Error()))
 		fmt.Fprintf(w, "0 passed, 1 failed\n")
 		return 0, 1
 	}

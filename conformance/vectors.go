@@ -12,7 +12,7 @@ var testdata embed.FS
 
 // Vectors returns the vector files (keys.json, envelopes.json,
 // envelopes_v2.json, envelope_v2_negatives.json, decode_negatives.json,
-// request_negatives.json) at the root of an fs.FS, for harnesses of other
+// request_negatives.json, aws_request_negatives.json) at the root of an fs.FS, for harnesses of other
 // implementations. The schema is in the package doc.
 func Vectors() fs.FS {
 	sub, err := fs.Sub(testdata, "testdata")
@@ -29,6 +29,19 @@ func requestNegatives() ([]vectors.RequestNegative, error) {
 		return nil, err
 	}
 	f, err := vectors.Parse[vectors.RequestNegative](vectors.RequestNegativesFile, data)
+	if err != nil {
+		return nil, err
+	}
+	return f.Vectors, nil
+}
+
+// awsRequestNegatives parses the embedded aws_request_negatives.json.
+func awsRequestNegatives() ([]vectors.AWSRequestNegative, error) {
+	data, err := testdata.ReadFile("testdata/" + vectors.AWSRequestNegativesFile)
+	if err != nil {
+		return nil, err
+	}
+	f, err := vectors.Parse[vectors.AWSRequestNegative](vectors.AWSRequestNegativesFile, data)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ const (
 	wantRequestNegatives = 55
 	wantEnvelopesV2      = 35
 	wantEnvV2Negatives   = 80
+	wantAWSRequestNegs   = 31
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -93,6 +94,7 @@ func TestVectorsSchema(t *testing.T) {
 		vectors.KeysFile: wantKeys, vectors.EnvelopesFile: wantEnvelopes,
 		vectors.DecodeNegativesFile: wantDecodeNegatives, vectors.RequestNegativesFile: wantRequestNegatives,
 		vectors.EnvelopesV2File: wantEnvelopesV2, vectors.EnvelopeV2NegativesFile: wantEnvV2Negatives,
+		vectors.AWSRequestNegativesFile: wantAWSRequestNegs,
 	} {
 		t.Run(name, func(t *testing.T) {
 			var f vectors.File[struct {

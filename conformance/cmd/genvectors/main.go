@@ -4,9 +4,9 @@
 //
 //	go generate ./conformance
 //
-// It writes keys.json, envelopes.json, decode_negatives.json and
-// request_negatives.json, envelopes_v2.json and envelope_v2_negatives.json
-// under -dir (default testdata).
+// It writes keys.json, envelopes.json, decode_negatives.json,
+// request_negatives.json, aws_request_negatives.json, envelopes_v2.json and
+// envelope_v2_negatives.json under -dir (default testdata).
 package main
 
 import (

@@ -75,6 +75,9 @@ func Generate() (map[string][]byte, error) {
 	if out[RequestNegativesFile], err = marshalFile(RequestNegativesFile, requestNegativesDescription, reqNeg); err != nil {
 		return nil, err
 	}
+	if out[AWSRequestNegativesFile], err = marshalFile(AWSRequestNegativesFile, awsRequestNegativesDescription, genAWSRequestNegatives()); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
