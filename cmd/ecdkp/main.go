@@ -6,12 +6,14 @@
 //	ecdkp decrypt --cipher-text B64 [--aad S] [--key-spec SPEC]
 //	ecdkp keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID
 //	ecdkp serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK]
-//	ecdkp conformance --endpoint URL --key-id ID [--token T | --ak AK --sk SK]
+//	ecdkp conformance --endpoint URL --key-id ID [--dialect huawei|aws] [--token T | --ak AK --sk SK] [--fuzz DUR]
+//	ecdkp version
 //
 // The subcommands that use master keys take --keystore keyring|pkcs11 and
 // --keyring PATH (default $XDG_DATA_HOME/ecdkp/keyring.json, created on
-// first use) and read the keyring passphrase from ECDKP_PASSPHRASE. Results are JSON on stdout; errors go to stderr with a
-// non-zero exit status.
+// first use) and read the keyring passphrase from ECDKP_PASSPHRASE.
+// Results are JSON on stdout; errors go to stderr with a non-zero exit
+// status.
 package main
 
 import (

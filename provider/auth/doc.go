@@ -79,10 +79,12 @@
 // recorded only after they verify, so no one can fill or poison another
 // key's entries. Two requests identical in method, URL, signed headers and
 // body, signed within the same second, have the same signature: clients
-// that may send such twins must make them differ (the AWS SDKs sign a
-// unique Amz-Sdk-Invocation-Id header per call and an attempt counter per
-// retry; Huawei's SDK adds nothing, so its users should set a sequence in
-// the body or a unique header; our own clients should add one). The
+// that may send such twins must make them differ, or retry (aws-sdk-go-v2
+// signs a unique Amz-Sdk-Invocation-Id header per call; botocore does not,
+// and the AWS dialect answers the twin as retryable a second later, which
+// botocore's default retries do, signed anew; Huawei's SDK adds nothing,
+// so its users should set a sequence in the body or a unique header; our
+// own clients add X-Ecdkp-Nonce). The
 // default cache is a [MemoryReplayCache] per verifier, bounded per access
 // key ([DefaultReplayEntriesPerKey]); when a key's bound is reached, its
 // new requests are refused with [ErrReplayCacheFull] rather than unexpired

@@ -156,7 +156,7 @@ func (c *config) admit(ctx context.Context, scheme, accessKey string, sig []byte
 		return nil
 	case errors.Is(err, ErrReplayed):
 		return fmt.Errorf("%w: %s: this signature was already accepted; sign every request anew "+
-			"(identical requests signed within the same second carry the same signature: add a unique header)", ErrReplayed, scheme)
+			"(identical requests signed within the same second carry the same signature: add a unique header, or retry signed a second later)", ErrReplayed, scheme)
 	case errors.Is(err, ErrReplayCacheFull):
 		return fmt.Errorf("%w: %s: the replay cache holds no more signatures of this access key within ±%s; retry later",
 			ErrReplayCacheFull, scheme, c.maxSkew)

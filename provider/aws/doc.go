@@ -38,8 +38,12 @@
 // Every rejection is {"__type":...,"message":...} with the X-Amzn-ErrorType
 // header, the SDKs' typed exceptions, at the status of the failure
 // (CodeOf); a request with no credential is
-// MissingAuthenticationTokenException, an access key over its replay
-// cache's bound ThrottlingException:
+// MissingAuthenticationTokenException; a replayed signature, or an access
+// key over its replay cache's bound, is ThrottlingException with
+// Retry-After (and X-Amz-Retry-After) of a second: the SDKs retry it
+// signed anew, so two identical calls within a second (which botocore,
+// not signing its invocation id, signs alike) are both answered, and a
+// captured request is still never answered twice:
 //
 //	failure                                   status  __type
 //	invalid request URL                       400     UnknownOperationException

@@ -131,6 +131,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if before {
 			h.p.Audit(r.Context(), &provider.AuditRecord{Action: actionOf(op), Caller: req.caller, Failure: c.failure, Message: msg})
 		}
+		if c.retryAfter {
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("X-Amz-Retry-After", "1000")
+		}
 		writeError(w, c.Code, msg)
 		status, errType = c.Status, c.Type
 		return
@@ -158,9 +162,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type refusal struct {
 	Code
 	failure provider.Failure
+	// retryAfter asks the client to retry no sooner than a second later.
+	retryAfter bool
 }
 
-func refuse(f provider.Failure) *refusal { return &refusal{CodeOf(f), f} }
+func refuse(f provider.Failure) *refusal { return &refusal{Code: CodeOf(f), failure: f} }
 
 // serve handles one request; before says whether a refusal came before
 // the operation ran (which audits its own).
@@ -187,8 +193,13 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 			switch {
 			case errors.Is(err, auth.ErrNoCredentials):
 				c.Type = typeMissingToken
-			case errors.Is(err, auth.ErrReplayCacheFull):
-				c.Type = typeThrottling
+			case errors.Is(err, auth.ErrReplayed), errors.Is(err, auth.ErrReplayCacheFull):
+				// Retryable: an SDK signs its retry anew, at least a
+				// second later (the retry-after headers), so a client
+				// that sent two identical requests within one second
+				// (botocore does not sign its invocation id) gets both
+				// answered, while the replayed signature never is.
+				c.Type, c.retryAfter = typeThrottling, true
 			}
 			return answer{}, c, strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": "), true
 		}

@@ -236,10 +236,12 @@ func TestKeyLifecycle(t *testing.T) {
 	assert.Equal(t, keystore.KeyEnabled, md.Metadata().KeyState)
 }
 
-// TestAuthentication: no credential, a bad one and a replay are refused.
+// TestAuthentication: no credential, a bad one and a replay are refused;
+// the replay as retryable, a second later.
 func TestAuthentication(t *testing.T) {
 	s := newServer(t)
 	body := []byte(`{}`)
+	var last http.Header
 	send := func(sign func(*http.Request)) (int, string) {
 		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
 		require.NoError(t, err)
@@ -249,6 +251,7 @@ func TestAuthentication(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
+		last = resp.Header
 		var out map[string]any
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 		typ, _ := out["__type"].(string)
@@ -261,12 +264,16 @@ func TestAuthentication(t *testing.T) {
 		require.NoError(t, auth.SignV4(r, body, testAK, "wrong", "us-east-1", "kms", time.Now()))
 	})
 	assert.Equal(t, "InvalidSignatureException", typ)
+	assert.Empty(t, last.Get("Retry-After"), "a bad signature is not worth a retry")
 	var signed http.Header
 	status, typ = send(func(r *http.Request) {
 		require.NoError(t, auth.SignV4(r, body, testAK, testSK, "us-east-1", "kms", time.Now()))
 		signed = r.Header.Clone()
 	})
 	assert.Equal(t, 200, status, typ)
-	_, typ = send(func(r *http.Request) { r.Header = signed })
-	assert.Equal(t, "InvalidSignatureException", typ, "a replay")
+	status, typ = send(func(r *http.Request) { r.Header = signed })
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "ThrottlingException", typ, "a replay is refused as retryable: an SDK signs its retry anew")
+	assert.Equal(t, "1", last.Get("Retry-After"))
+	assert.Equal(t, "1000", last.Get("X-Amz-Retry-After"))
 }

@@ -20,6 +20,14 @@ kms = boto3.client(
     aws_secret_access_key=env["SK"],
     config=Config(retries={"max_attempts": 1}),
 )
+# A client as boto3 makes it by default (legacy retries, 5 attempts).
+default = boto3.client(
+    "kms",
+    endpoint_url=env["ENDPOINT"],
+    region_name=env["REGION"],
+    aws_access_key_id=env["AK"],
+    aws_secret_access_key=env["SK"],
+)
 key, other, disabled, missing = env["KEY_ID"], env["OTHER_KEY_ID"], env["DISABLED_KEY_ID"], env["MISSING_KEY_ID"]
 arn = "arn:aws:kms:%s:%s:key/%s" % (env["REGION"], env["ACCOUNT"], key)
 
@@ -80,10 +88,16 @@ out = kms.generate_data_key_pair(
 assert "PrivateKeyPlaintext" not in out and out["CiphertextForRecipient"]
 ok("recipient")
 
-# Distinct descriptions: botocore does not sign its amz-sdk-invocation-id
+# Identical calls in a row: botocore does not sign its amz-sdk-invocation-id
 # header, so identical requests signed within one second carry one
-# signature, and the server's replay cache refuses the second.
-created = [kms.create_key(Description="boto3 %d" % i)["KeyMetadata"]["KeyId"] for i in range(3)]
+# signature. The server refuses the repeat (a replay) as ThrottlingException with a
+# retry-after of a second, and botocore's retry, signed anew, is answered:
+# every call succeeds, and every answer is a fresh key pair.
+pairs = [default.generate_data_key_pair_without_plaintext(KeyId=key, KeyPairSpec="ECC_NIST_P256")["PublicKey"] for _ in range(3)]
+assert len(set(pairs)) == 3, "identical calls must each get a fresh pair"
+ok("identical calls within a second (retried signed anew)")
+created = [default.create_key()["KeyMetadata"]["KeyId"] for _ in range(3)]
+assert len(set(created)) == 3
 listed = []
 for page in kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 2}):
     listed += [k["KeyId"] for k in page["Keys"]]
