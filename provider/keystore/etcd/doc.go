@@ -1,0 +1,2 @@
+// Package etcd is a fleet's master key store (placeholder doc).
+package etcd
