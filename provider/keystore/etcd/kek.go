@@ -152,8 +152,12 @@ func resolve(src KEKSource, k kekJSON, limits Argon2Params) (KEK, error) {
 // aeadKEK is a passphrase's KEK.
 type aeadKEK struct{ aead cipher.AEAD }
 
-func (k aeadKEK) Seal(dst, nonce, pt, ad []byte) ([]byte, error) { return k.aead.Seal(dst, nonce, pt, ad), nil }
-func (k aeadKEK) Open(dst, nonce, ct, ad []byte) ([]byte, error) { return k.aead.Open(dst, nonce, ct, ad) }
+func (k aeadKEK) Seal(dst, nonce, pt, ad []byte) ([]byte, error) {
+	return k.aead.Seal(dst, nonce, pt, ad), nil
+}
+func (k aeadKEK) Open(dst, nonce, ct, ad []byte) ([]byte, error) {
+	return k.aead.Open(dst, nonce, ct, ad)
+}
 
 // Format keeps the key schedule out of fmt output.
 func (k aeadKEK) Format(f fmt.State, _ rune) { fmt.Fprint(f, "etcd.KEK(REDACTED)") }
