@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -46,10 +47,12 @@ type ReplayWindow struct {
 	window  time.Duration
 	bucket  time.Duration
 	timeout time.Duration
+	attempt time.Duration
 	base    time.Time
 
 	mu     sync.Mutex
 	leases map[int64]*bucketLease
+	grants atomic.Int64 // leases granted, for tests
 }
 
 // bucketLease is the lease of one bucket; done is closed once it was
@@ -69,8 +72,14 @@ type replayOptions struct {
 	timeout time.Duration
 }
 
-// DefaultBuckets is how many lease buckets a window is cut into.
-const DefaultBuckets = 10
+// Defaults of the replay options.
+const (
+	// DefaultBuckets is how many lease buckets a window is cut into.
+	DefaultBuckets = 10
+	// DefaultClaimTimeout bounds a claim: past it the request is refused
+	// as unavailable.
+	DefaultClaimTimeout = 5 * time.Second
+)
 
 // WithBuckets cuts the window into n lease buckets (DefaultBuckets when
 // not given): more buckets hold claims closer to the window and grant more
@@ -78,14 +87,15 @@ const DefaultBuckets = 10
 func WithBuckets(n int) ReplayOption { return func(o *replayOptions) { o.buckets = n } }
 
 // WithClaimTimeout bounds a claim, its retries included
-// (DefaultRequestTimeout when not given).
+// (DefaultClaimTimeout when not given). Each attempt gets a fifth of it
+// (at least 200 ms), so a claim outlasts an etcd leader election.
 func WithClaimTimeout(d time.Duration) ReplayOption { return func(o *replayOptions) { o.timeout = d } }
 
 // NewReplayWindow returns the replay window under prefix (the store's
 // prefix, such as DefaultPrefix; claims live under PREFIX/replay/),
 // remembering each sequence for window (at least a second).
 func NewReplayWindow(cli *clientv3.Client, prefix string, window time.Duration, opts ...ReplayOption) (*ReplayWindow, error) {
-	o := replayOptions{buckets: DefaultBuckets, timeout: DefaultRequestTimeout}
+	o := replayOptions{buckets: DefaultBuckets, timeout: DefaultClaimTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -101,6 +111,7 @@ func NewReplayWindow(cli *clientv3.Client, prefix string, window time.Duration, 
 	}
 	return &ReplayWindow{
 		cli: cli, prefix: prefix + replaySuffix, window: window, timeout: o.timeout,
+		attempt: min(o.timeout, max(o.timeout/5, 200*time.Millisecond)),
 		bucket: max(window/time.Duration(o.buckets), time.Second),
 		base:   time.Now(), leases: map[int64]*bucketLease{},
 	}, nil
@@ -130,14 +141,19 @@ func (w *ReplayWindow) Claim(ctx context.Context, scope, seq string) (func(), er
 	pause := 20 * time.Millisecond
 	var lastErr error
 	for ctx.Err() == nil {
-		lease, err := w.lease(ctx)
+		// Each attempt gets a part of the timeout: a request to a member
+		// that lost its leader can hang until etcd's own request timeout,
+		// and a retry through another member would succeed meanwhile.
+		actx, acancel := context.WithTimeout(ctx, w.attempt)
+		lease, err := w.lease(actx)
 		if err == nil {
 			var resp *clientv3.TxnResponse
-			resp, err = w.cli.Txn(ctx).
+			resp, err = w.cli.Txn(actx).
 				If(clientv3.Compare(clientv3.CreateRevision(name), "=", 0)).
 				Then(clientv3.OpPut(name, id, clientv3.WithLease(lease.id))).
 				Else(clientv3.OpGet(name)).
 				Commit()
+			acancel()
 			if err == nil {
 				if !resp.Succeeded {
 					kvs := resp.Responses[0].GetResponseRange().GetKvs()
@@ -154,6 +170,7 @@ func (w *ReplayWindow) Claim(ctx context.Context, scope, seq string) (func(), er
 				continue
 			}
 		}
+		acancel()
 		lastErr = err
 		select {
 		case <-ctx.Done():
@@ -220,6 +237,7 @@ func (w *ReplayWindow) lease(ctx context.Context) (*bucketLease, error) {
 		end := time.Duration(b+1)*w.bucket + w.window
 		ttl := int64((end-now+time.Second-1)/time.Second) + 1
 		sent := time.Since(w.base)
+		w.grants.Add(1)
 		resp, err := w.cli.Grant(ctx, ttl)
 		if err != nil {
 			l.err = err
