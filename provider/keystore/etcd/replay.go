@@ -112,8 +112,8 @@ func NewReplayWindow(cli *clientv3.Client, prefix string, window time.Duration, 
 	return &ReplayWindow{
 		cli: cli, prefix: prefix + replaySuffix, window: window, timeout: o.timeout,
 		attempt: min(o.timeout, max(o.timeout/5, 200*time.Millisecond)),
-		bucket: max(window/time.Duration(o.buckets), time.Second),
-		base:   time.Now(), leases: map[int64]*bucketLease{},
+		bucket:  max(window/time.Duration(o.buckets), time.Second),
+		base:    time.Now(), leases: map[int64]*bucketLease{},
 	}, nil
 }
 
