@@ -39,6 +39,7 @@ type cluster struct {
 	bin     string
 	dir     string
 	members []*member
+	tls     *serverTLS
 }
 
 type member struct {
@@ -75,20 +76,31 @@ func freePorts(tb testing.TB, n int) []int {
 // leader; it is stopped when tb ends.
 func startCluster(tb testing.TB, n int) *cluster {
 	tb.Helper()
-	c := newCluster(tb, etcdBinary(tb), tb.TempDir(), n)
+	c := newCluster(tb, etcdBinary(tb), tb.TempDir(), n, nil)
 	tb.Cleanup(c.close)
 	c.wait(tb)
 	return c
 }
 
-func newCluster(tb testing.TB, bin, dir string, n int) *cluster {
+// serverTLS is the TLS of the members' client URLs: their certificate,
+// and the CA their clients' certificates must chain to.
+type serverTLS struct {
+	cert, key, ca string
+	client        ClientConfig // how the harness reaches the members
+}
+
+func newCluster(tb testing.TB, bin, dir string, n int, tlsFiles *serverTLS) *cluster {
 	ports := freePorts(tb, 2*n)
-	c := &cluster{bin: bin, dir: dir}
+	c := &cluster{bin: bin, dir: dir, tls: tlsFiles}
+	scheme := "http"
+	if tlsFiles != nil {
+		scheme = "https"
+	}
 	var initial []string
 	for i := range n {
 		m := &member{
 			name:      fmt.Sprintf("m%d", i+1),
-			clientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[2*i]),
+			clientURL: fmt.Sprintf("%s://127.0.0.1:%d", scheme, ports[2*i]),
 			peerURL:   fmt.Sprintf("http://127.0.0.1:%d", ports[2*i+1]),
 		}
 		m.dir = filepath.Join(dir, m.name)
@@ -113,6 +125,10 @@ func newCluster(tb testing.TB, bin, dir string, n int) *cluster {
 			"--logger", "zap",
 			"--log-outputs", "stderr",
 			"--log-level", "warn",
+		}
+		if tlsFiles != nil {
+			m.args = append(m.args, "--cert-file", tlsFiles.cert, "--key-file", tlsFiles.key,
+				"--trusted-ca-file", tlsFiles.ca, "--client-cert-auth")
 		}
 		require.NoError(tb, os.MkdirAll(m.dir, 0o700))
 		f, err := os.Create(filepath.Join(m.dir, "etcd.log"))
@@ -228,6 +244,14 @@ func (c *cluster) client(tb testing.TB, ms ...*member) *clientv3.Client {
 	if len(eps) == 0 {
 		eps = c.endpoints()
 	}
+	if c.tls != nil {
+		cfg := c.tls.client
+		cfg.Endpoints = eps
+		cli, err := cfg.Dial()
+		require.NoError(tb, err)
+		tb.Cleanup(func() { cli.Close() })
+		return cli
+	}
 	return dialT(tb, eps)
 }
 
@@ -289,7 +313,7 @@ func sharedCluster(tb testing.TB) *cluster {
 			return
 		}
 		shared.dir = dir
-		shared.c = newCluster(tb, bin, dir, 3)
+		shared.c = newCluster(tb, bin, dir, 3, nil)
 	})
 	if shared.c == nil {
 		tb.Fatalf("shared etcd cluster: %s", shared.err)
