@@ -209,12 +209,12 @@ func (s *Store) vouch(at time.Duration) {
 // fresh fails, wrapping keystore.ErrUnavailable, when the cache was last
 // vouched for longer ago than the staleness bound.
 func (s *Store) fresh() error {
+	if s.closed.Load() {
+		return fmt.Errorf("etcd: cannot vouch for key states (%w): %w", keystore.ErrUnavailable, ErrClosed)
+	}
 	age := s.now() - time.Duration(s.vouched.Load())
 	if age <= s.opts.staleness {
 		return nil
-	}
-	if s.closed.Load() {
-		return fmt.Errorf("etcd: cannot vouch for key states (%w): %w", keystore.ErrUnavailable, ErrClosed)
 	}
 	return fmt.Errorf("etcd: cannot vouch for key states (%w): last in step with etcd %s ago, more than the staleness bound of %s",
 		keystore.ErrUnavailable, age.Round(time.Millisecond), s.opts.staleness)
