@@ -227,7 +227,8 @@ func (s *Store) fresh() error {
 func (s *Store) check(ctx context.Context) error {
 	sent := s.now()
 	from := s.state.Load().complete
-	rctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
+	// An answer later than half the bound would vouch for too little.
+	rctx, cancel := context.WithTimeout(ctx, min(s.opts.timeout, s.opts.staleness/2))
 	resp, err := s.cli.Get(rctx, s.storePrefix, clientv3.WithPrefix(), clientv3.WithMinModRev(from+1))
 	cancel()
 	if err != nil {
