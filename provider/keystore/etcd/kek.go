@@ -19,7 +19,10 @@ import (
 // store's keys run inside the token, so the store key is then only ever
 // unsealed by the HSM.
 type KEK interface {
+	// Seal appends the sealed plaintext (ciphertext || tag) to dst.
 	Seal(dst, nonce, plaintext, additionalData []byte) ([]byte, error)
+	// Open authenticates and opens ciphertext || tag, appending the
+	// plaintext to dst.
 	Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
 }
 
