@@ -3,7 +3,6 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,24 +12,21 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/ecdkp/ecdkp/provider/keystore/internal/kek"
 )
 
-// Argon2Params are the Argon2id cost parameters of a sealed keyring; they
-// are stored in the file (and authenticated with it).
-type Argon2Params struct {
-	Time      uint32 `json:"time"`
-	MemoryKiB uint32 `json:"memory_kib"`
-	Threads   uint8  `json:"threads"`
-}
+// Argon2Params are the Argon2id cost parameters (Time passes, MemoryKiB,
+// Threads) of a sealed keyring; they are stored in the file (and
+// authenticated with it). The type is shared with the etcd store.
+type Argon2Params = kek.Argon2Params
 
 // DefaultArgon2 is RFC 9106's second recommended option (t=3, 64 MiB).
-var DefaultArgon2 = Argon2Params{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
+var DefaultArgon2 = kek.DefaultArgon2
 
 // DefaultArgon2Limits bounds the costs a keyring file may ask for, so a
 // hostile file cannot stall or exhaust the reader: 10 passes, 256 MiB, 64
 // threads. WithArgon2Limits raises them.
-var DefaultArgon2Limits = Argon2Params{Time: 10, MemoryKiB: 256 * 1024, Threads: 64}
+var DefaultArgon2Limits = kek.DefaultArgon2Limits
 
 // kdfJSON is the kdf member of a sealed file.
 type kdfJSON struct {
@@ -46,10 +42,10 @@ type kdfJSON struct {
 // checkParams refuses costs a reader should not run: zero, over limits, or
 // below Argon2's minimum memory of 8 KiB per thread.
 func checkParams(p, limits Argon2Params) error {
-	if p.Time == 0 || p.Threads == 0 || p.MemoryKiB < 8*uint32(p.Threads) {
+	if !p.Valid() {
 		return fmt.Errorf("%w: Argon2id time %d, memory %d KiB, threads %d are not valid", ErrDamaged, p.Time, p.MemoryKiB, p.Threads)
 	}
-	if p.Time > limits.Time || p.MemoryKiB > limits.MemoryKiB || p.Threads > limits.Threads {
+	if !p.Within(limits) {
 		return fmt.Errorf("%w: time %d, memory %d KiB, threads %d; the limits are %d, %d KiB, %d",
 			ErrKDFLimits, p.Time, p.MemoryKiB, p.Threads, limits.Time, limits.MemoryKiB, limits.Threads)
 	}
@@ -85,7 +81,7 @@ func (f *fileStore) derive(k *kdfJSON, v1 bool) (*derived, error) {
 		return nil, fmt.Errorf("%w: unknown kdf %q", ErrDamaged, k.Algorithm)
 	}
 	salt, err := base64.StdEncoding.DecodeString(k.Salt)
-	if err != nil || len(salt) < 16 || len(salt) > 64 {
+	if err != nil || !kek.ValidSalt(salt) {
 		return nil, fmt.Errorf("%w: the kdf salt must be 16 to 64 bytes of base64", ErrDamaged)
 	}
 	if err := checkParams(k.Argon2Params, f.opts.limits); err != nil {
@@ -113,8 +109,7 @@ func (f *fileStore) derive(k *kdfJSON, v1 bool) (*derived, error) {
 // newKeys makes a fresh salt under the configured costs and derives its
 // keys: a new sealed file, Seal, ChangePassphrase.
 func (f *fileStore) newKeys() (*derived, error) {
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt) // crypto/rand.Read never fails
+	salt := kek.NewSalt()
 	d, err := f.deriveFrom(salt, kdfJSON{Algorithm: "argon2id", Salt: base64.StdEncoding.EncodeToString(salt), Argon2Params: f.opts.params}, false)
 	if err != nil {
 		return nil, err
@@ -127,23 +122,16 @@ func (f *fileStore) newKeys() (*derived, error) {
 // (derive compares it with the file's).
 func (f *fileStore) deriveFrom(salt []byte, k kdfJSON, v1 bool) (*derived, error) {
 	deriveCount.Add(1)
-	root := argon2.IDKey(f.passphrase, salt, k.Time, k.MemoryKiB, k.Threads, 32)
+	root := kek.Root(f.passphrase, salt, k.Argon2Params)
 	defer clear(root)
 	d := &derived{kdf: k, v1: v1}
 	materialKey := root
 	if !v1 {
-		var err error
-		if d.check, err = hkdf.Key(sha256.New, root, nil, labelCheck, 32); err != nil {
-			return nil, err
-		}
+		d.check = kek.Subkey(root, labelCheck)
 		d.kdf.Check = base64.StdEncoding.EncodeToString(d.check)
-		if materialKey, err = hkdf.Key(sha256.New, root, nil, labelMaterial, 32); err != nil {
-			return nil, err
-		}
+		materialKey = kek.Subkey(root, labelMaterial)
 		defer clear(materialKey)
-		if d.macKey, err = hkdf.Key(sha256.New, root, nil, labelMAC, 32); err != nil {
-			return nil, err
-		}
+		d.macKey = kek.Subkey(root, labelMAC)
 	}
 	block, err := aes.NewCipher(materialKey)
 	if err != nil {
