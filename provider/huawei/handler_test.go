@@ -313,7 +313,8 @@ func TestHandlerConcurrent(t *testing.T) {
 
 // TestHandlerProjectBinding: a credential bound to projects is refused in
 // any other (403 KMS.0306) before its key is looked up, so the answer is
-// the same for a key that exists and one that does not.
+// the same for a key that exists and one that does not; a credential of
+// every project asking in another project than the key's gets not found.
 func TestHandlerProjectBinding(t *testing.T) {
 	f := providertest.NewFixture(t, newKeyring)
 	other := "fedcba9876543210fedcba9876543210"
@@ -337,6 +338,13 @@ func TestHandlerProjectBinding(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, status, keyID)
 		assert.Equal(t, "KMS.0306", code, keyID)
 	}
-	status, _ := post("dev-token", other, missing)
+	status, code := post("dev-token", other, missing)
 	assert.Equal(t, http.StatusNotFound, status, "a credential for every project reaches the key lookup")
+	// Tenancy: a key that exists, asked for in another project, is answered
+	// exactly as a key that does not exist.
+	status2, code2 := post("dev-token", other, f.AES)
+	assert.Equal(t, status, status2, "another project's key is not found")
+	assert.Equal(t, code, code2, "another project's key is not found")
+	status, _ = post("dev-token", project, f.AES)
+	assert.Equal(t, http.StatusOK, status, "the key in its own project")
 }
