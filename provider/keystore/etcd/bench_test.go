@@ -2,9 +2,6 @@ package etcd
 
 import (
 	"context"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -62,11 +59,11 @@ func BenchmarkCreateEcDatakeyPair(b *testing.B) {
 	}
 	kr, seq := op(ring.P, ring.AES, curves.P256, false), op(seqP, et.AES, curves.P256, true)
 	b.Run("ECC_NIST_P256/etcd-seq", func(b *testing.B) {
-		server := c.cpu()
+		server := c.CPU()
 		start := cpuTime()
 		benchpair.Alone(b, seq)
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-		b.ReportMetric(float64(c.cpu()-server)/float64(b.N), "server-cpu-ns/op")
+		b.ReportMetric(float64(c.CPU()-server)/float64(b.N), "server-cpu-ns/op")
 	})
 	b.Run("ECC_NIST_P256/paired-seq", func(b *testing.B) { benchpair.Paired(b, "keyring", kr, "etcd-seq", seq) })
 }
@@ -106,33 +103,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// cpu is the CPU the cluster's members have used, from /proc (0 where
-// there is none).
-func (c *cluster) cpu() time.Duration {
-	var total time.Duration
-	for _, m := range c.members {
-		m.mu.Lock()
-		cmd := m.cmd
-		m.mu.Unlock()
-		if cmd == nil || cmd.Process == nil {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat")
-		if err != nil {
-			continue
-		}
-		// Fields after the command name (which may hold spaces): utime is
-		// the 14th field, stime the 15th, in clock ticks (100 a second).
-		s := string(data)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 13 {
-			continue
-		}
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += time.Duration(ut+st) * 10 * time.Millisecond
-	}
-	return total
 }

@@ -55,13 +55,10 @@ func TestClientConfigTLSErrors(t *testing.T) {
 // authentication is reached with ClientConfig's CA, certificate, key, user
 // and password, and refuses a client missing any of them.
 func TestTLSAndAuth(t *testing.T) {
-	bin := etcdBinary(t)
 	dir := t.TempDir()
 	files := writeTestPKI(t, dir)
 	files.client = ClientConfig{CAFile: files.ca, CertFile: filepath.Join(dir, "client.pem"), KeyFile: filepath.Join(dir, "client-key.pem"), DialTimeout: 2 * time.Second}
-	c := newCluster(t, bin, dir, 1, files)
-	t.Cleanup(c.close)
-	c.wait(t)
+	c := newTLSCluster(t, dir, files)
 	ctx := context.Background()
 
 	admin := c.client(t)
@@ -73,7 +70,7 @@ func TestTLSAndAuth(t *testing.T) {
 	require.NoError(t, err)
 
 	good := files.client
-	good.Endpoints = c.endpoints()
+	good.Endpoints = c.Endpoints()
 	good.Username, good.Password = "root", "rootpw"
 	cli, err := good.Dial()
 	require.NoError(t, err)

@@ -86,9 +86,9 @@ func create(r *replica, keyID, seq string) (*provider.CreateEcDatakeyPairRespons
 func TestFleetPropagation(t *testing.T) {
 	c := sharedCluster(t)
 	prefix, kek := testPrefix(t), testKEK(t)
-	a := newReplica(t, "a", c.endpoints(0, 1), prefix, kek)
-	b := newReplica(t, "b", c.endpoints(1, 2), prefix, kek)
-	cc := newReplica(t, "c", c.endpoints(2), prefix, kek)
+	a := newReplica(t, "a", c.Endpoints(0, 1), prefix, kek)
+	b := newReplica(t, "b", c.Endpoints(1, 2), prefix, kek)
+	cc := newReplica(t, "c", c.Endpoints(2), prefix, kek)
 	ctx := context.Background()
 
 	md, err := a.s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
@@ -142,7 +142,7 @@ func TestMemberKilled(t *testing.T) {
 	prefix, kek := testPrefix(t), testKEK(t)
 	var rs []*replica
 	for i := range 3 {
-		rs = append(rs, newReplica(t, fmt.Sprint(i), c.endpoints(), prefix, kek))
+		rs = append(rs, newReplica(t, fmt.Sprint(i), c.Endpoints(), prefix, kek))
 	}
 	ctx := context.Background()
 	var keys []string
@@ -214,9 +214,9 @@ func TestMemberKilled(t *testing.T) {
 	})
 	time.Sleep(time.Second)
 	before := requests.Load()
-	leader := c.leader(t)
+	leader := c.Leader(t)
 	require.GreaterOrEqual(t, leader, 0)
-	c.kill(leader)
+	c.Kill(leader)
 	t.Logf("killed the leader, member %d, after %d requests", leader, before)
 	time.Sleep(2500 * time.Millisecond)
 	close(stop)
@@ -236,7 +236,7 @@ func TestMemberKilled(t *testing.T) {
 		assert.True(t, ok, "replica %s has version %d", r.name, want.CurrentVersion)
 		l.decryptAll(t, r)
 	}
-	late := newReplica(t, "late", c.endpoints(), prefix, kek)
+	late := newReplica(t, "late", c.Endpoints(), prefix, kek)
 	l.decryptAll(t, late)
 }
 
@@ -297,15 +297,15 @@ func TestPartition(t *testing.T) {
 	c := startCluster(t, 3)
 	prefix, kek := testPrefix(t), testKEK(t)
 	const staleness = 1500 * time.Millisecond
-	a := newReplica(t, "a", c.endpoints(0), prefix, kek, WithStaleness(staleness))
-	b := newReplica(t, "b", c.endpoints(1, 2), prefix, kek, WithStaleness(staleness))
+	a := newReplica(t, "a", c.Endpoints(0), prefix, kek, WithStaleness(staleness))
+	b := newReplica(t, "b", c.Endpoints(1, 2), prefix, kek, WithStaleness(staleness))
 	ctx := context.Background()
 	md, err := b.s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	_, ok := eventually(waitFor, func() bool { _, err := create(a, md.KeyID, ""); return err == nil })
 	require.True(t, ok)
 
-	c.kill(0)
+	c.Kill(0)
 	cut := time.Now()
 	_, err = b.s.SetKeyState(ctx, md.KeyID, keystore.KeyDisabled)
 	require.NoError(t, err, "the cluster has a quorum without member 0")
@@ -316,7 +316,7 @@ func TestPartition(t *testing.T) {
 	_, err = create(b, md.KeyID, "")
 	assert.Equal(t, provider.FailKeyDisabled, failure(err))
 
-	c.restart(t, 0)
+	c.Restart(t, 0)
 	back := time.Now()
 	took, ok := eventually(15*time.Second, func() bool {
 		_, err := create(a, md.KeyID, "")
@@ -338,8 +338,8 @@ func TestEtcdStopped(t *testing.T) {
 	c := startCluster(t, 3)
 	prefix, kek := testPrefix(t), testKEK(t)
 	const staleness = 1500 * time.Millisecond
-	a := newReplica(t, "a", c.endpoints(), prefix, kek, WithStaleness(staleness))
-	b := newReplica(t, "b", c.endpoints(), prefix, kek, WithStaleness(staleness))
+	a := newReplica(t, "a", c.Endpoints(), prefix, kek, WithStaleness(staleness))
+	b := newReplica(t, "b", c.Endpoints(), prefix, kek, WithStaleness(staleness))
 	ctx := context.Background()
 	md, err := a.s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
 	require.NoError(t, err)
@@ -351,8 +351,8 @@ func TestEtcdStopped(t *testing.T) {
 		l.add(md.KeyID, resp)
 	}
 
-	for i := range c.members {
-		c.kill(i)
+	for i := range c.Len() {
+		c.Kill(i)
 	}
 	cut := time.Now()
 	var wg sync.WaitGroup
@@ -370,8 +370,8 @@ func TestEtcdStopped(t *testing.T) {
 	assert.ErrorIs(t, err, keystore.ErrUnavailable)
 	assert.Contains(t, err.Error(), "staleness bound")
 
-	for i := range c.members {
-		c.restart(t, i)
+	for i := range c.Len() {
+		c.Restart(t, i)
 	}
 	back := time.Now()
 	for _, r := range []*replica{a, b} {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/etcd/etcdtest"
 )
 
 // TestReplayWindowShared: a sequence claimed through one replica's window
@@ -108,8 +109,8 @@ func TestReplayWindowExpiry(t *testing.T) {
 func TestReplayAcrossReplicas(t *testing.T) {
 	c := sharedCluster(t)
 	prefix, kek := testPrefix(t), testKEK(t)
-	a := newReplica(t, "a", c.endpoints(0), prefix, kek)
-	b := newReplica(t, "b", c.endpoints(1, 2), prefix, kek)
+	a := newReplica(t, "a", c.Endpoints(0), prefix, kek)
+	b := newReplica(t, "b", c.Endpoints(1, 2), prefix, kek)
 	ctx := provider.WithCaller(context.Background(), provider.Caller{ProjectID: keystore.DefaultProject, Principal: "alice"})
 	md, err := a.s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
@@ -144,7 +145,7 @@ func TestReplayAcrossReplicas(t *testing.T) {
 	assert.NoError(t, err, "a failed request kept no sequence")
 
 	// A window whose etcd does not answer refuses as unavailable.
-	dead := dialT(t, []string{fmt.Sprintf("http://127.0.0.1:%d", freePorts(t, 1)[0])})
+	dead := dialT(t, []string{fmt.Sprintf("http://127.0.0.1:%d", etcdtest.FreePorts(t, 1)[0])})
 	w, err := NewReplayWindow(dead, prefix, time.Minute, WithClaimTimeout(300*time.Millisecond))
 	require.NoError(t, err)
 	_, err = w.Claim(context.Background(), "s", "q")
