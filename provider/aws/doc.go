@@ -43,7 +43,8 @@
 // Retry-After (and X-Amz-Retry-After) of a second: the SDKs retry it
 // signed anew, so two identical calls within a second (which botocore,
 // not signing its invocation id, signs alike) are both answered, and a
-// captured request is still never answered twice:
+// captured request is still never answered twice; a fleet's shared replay
+// record out of reach is DependencyTimeoutException (503, retried):
 //
 //	failure                                   status  __type
 //	invalid request URL                       400     UnknownOperationException

@@ -191,6 +191,9 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 		if err != nil {
 			c := refuse(provider.FailUnauthenticated)
 			switch {
+			case errors.Is(err, keystore.ErrUnavailable):
+				// A fleet's shared replay record is out of reach.
+				c = refuse(provider.FailUnavailable)
 			case errors.Is(err, auth.ErrNoCredentials):
 				c.Type = typeMissingToken
 			case errors.Is(err, auth.ErrReplayed), errors.Is(err, auth.ErrReplayCacheFull):

@@ -2,8 +2,10 @@ package aws_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -276,4 +278,22 @@ func TestAuthentication(t *testing.T) {
 	assert.Equal(t, "ThrottlingException", typ, "a replay is refused as retryable: an SDK signs its retry anew")
 	assert.Equal(t, "1", last.Get("Retry-After"))
 	assert.Equal(t, "1000", last.Get("X-Amz-Retry-After"))
+}
+
+// unreachableReplay is a fleet's shared replay record out of reach.
+type unreachableReplay struct{}
+
+func (unreachableReplay) Admit(context.Context, string, []byte, time.Time, time.Time) error {
+	return fmt.Errorf("%w: etcd: context deadline exceeded", keystore.ErrUnavailable)
+}
+
+// TestReplayRecordUnreachable: a signature that verifies but cannot be
+// recorded against replay is refused as a dependency failure the SDKs
+// retry, not as a bad credential.
+func TestReplayRecordUnreachable(t *testing.T) {
+	s := newServer(t, aws.WithAuthenticator(auth.SigV4(auth.StaticCredentials(map[string]string{testAK: testSK}),
+		auth.WithReplayCache(unreachableReplay{}))))
+	status, out := s.call(t, testAK, "ListKeys", map[string]any{})
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "DependencyTimeoutException", out["__type"])
 }

@@ -55,6 +55,10 @@
 // fits; Huawei has no dedicated code for a wrong key usage, an unknown key
 // spec or a bad wrapping key, so those use its generic invalid-parameter
 // code KMS.0308. The last four rows are of the AWS dialect's requests,
-// which this dialect does not make. The request id of every response is in the X-Request-Id
-// header (the SDK reads it into ServiceResponseError.RequestId).
+// which this dialect does not make. A signature that verified but could
+// not be recorded against replay (the access key's replay bound reached, or
+// a fleet's shared record out of reach) is service unavailable, not
+// unauthenticated: the credential is fine, the request may be retried. The
+// request id of every response is in the X-Request-Id header (the SDK
+// reads it into ServiceResponseError.RequestId).
 package huawei

@@ -15,6 +15,7 @@ import (
 	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
 // Dialect is this dialect's name in provider.Caller.
@@ -132,7 +133,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	if h.authn != nil {
 		pr, err := h.authn.Authenticate(r, body)
 		if err != nil {
-			return provider.Wrapf(provider.FailUnauthenticated, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")), true
+			f := provider.FailUnauthenticated
+			if errors.Is(err, keystore.ErrUnavailable) || errors.Is(err, auth.ErrReplayCacheFull) {
+				// A fleet's shared replay record is out of reach, or the
+				// key's bound is reached: retry later, the credential is
+				// fine.
+				f = provider.FailUnavailable
+			}
+			return provider.Wrapf(f, err, "%s", strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")), true
 		}
 		caller.Principal, caller.Credential, caller.Method = pr.Name, pr.ID, pr.Method
 		if !pr.AllowsProject(project) {

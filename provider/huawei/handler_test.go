@@ -348,3 +348,44 @@ func TestHandlerProjectBinding(t *testing.T) {
 	status, _ = post("dev-token", project, f.AES)
 	assert.Equal(t, http.StatusOK, status, "the key in its own project")
 }
+
+// unreachableReplay is a fleet's shared replay record out of reach.
+type unreachableReplay struct{}
+
+func (unreachableReplay) Admit(context.Context, string, []byte, time.Time, time.Time) error {
+	return fmt.Errorf("%w: etcd: context deadline exceeded", keystore.ErrUnavailable)
+}
+
+// TestReplayRecordUnreachable: a signature that verifies but cannot be
+// recorded against replay, or an access key at its replay bound, is
+// service unavailable (retry), not unauthenticated.
+func TestReplayRecordUnreachable(t *testing.T) {
+	f := providertest.NewFixture(t, newKeyring)
+	creds := auth.StaticCredentials(map[string]string{"AKID": "SKSECRET"})
+	full := auth.NewMemoryReplayCache(1)
+	for name, rc := range map[string]auth.ReplayCache{"unreachable": unreachableReplay{}, "full": full} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(huawei.NewHandler(f.P, huawei.WithAuthenticator(auth.AKSK(creds, auth.WithReplayCache(rc)))))
+			defer srv.Close()
+			send := func(body string) httpResult {
+				req, err := http.NewRequest("POST", createURL(srv), strings.NewReader(body))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", "application/json")
+				require.NoError(t, auth.Sign(req, []byte(body), "AKID", "SKSECRET", time.Now()))
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return httpResult{status: resp.StatusCode, body: b}
+			}
+			body := fmt.Sprintf(`{"key_id":%q,"key_spec":"ECC_NIST_P256"}`, f.AES)
+			if name == "full" {
+				require.Equal(t, 200, send(body).status, "the bound's one entry")
+				body = fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, f.AES)
+			}
+			r := send(body)
+			assert.Equal(t, http.StatusServiceUnavailable, r.status, string(r.body))
+			assert.Contains(t, string(r.body), huawei.CodeOf(provider.FailUnavailable).Code)
+		})
+	}
+}
