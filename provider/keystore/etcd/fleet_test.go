@@ -369,6 +369,7 @@ func TestEtcdStopped(t *testing.T) {
 	_, err = a.s.Key(ctx, md.KeyID)
 	assert.ErrorIs(t, err, keystore.ErrUnavailable)
 	assert.Contains(t, err.Error(), "staleness bound")
+	assert.ErrorIs(t, a.s.Check(ctx), keystore.ErrUnavailable, "not ready while cut off")
 
 	for i := range c.Len() {
 		c.Restart(t, i)

@@ -253,6 +253,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Check implements keystore.Checker (a server's readiness): nil while the
+// cache is within the staleness bound, else the error Key would return.
+func (s *Store) Check(context.Context) error { return s.fresh() }
+
 // Prefix is the etcd key prefix of the store.
 func (s *Store) Prefix() string { return s.prefix }
 

@@ -42,11 +42,13 @@ func TestOpen(t *testing.T) {
 	md, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4, Project: "p1"})
 	require.NoError(t, err)
 	assert.True(t, md.Default, "the first key is the default")
+	assert.NoError(t, s.Check(ctx), "ready")
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "twice")
 	_, err = s.Key(ctx, md.KeyID)
 	assert.ErrorIs(t, err, keystore.ErrUnavailable, "a closed store does not vouch")
 	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, s.Check(ctx), ErrClosed, "a closed store is not ready")
 
 	again := openT(t, cli, prefix, Passphrase("pw"), WithoutCreate())
 	mk, err := again.Key(ctx, md.KeyID)
