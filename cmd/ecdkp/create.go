@@ -8,7 +8,7 @@ import (
 )
 
 func runCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "create", "create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--sequence S] [--pem] [--keystore keyring|pkcs11] [--keyring PATH]")
+	fs := newFlags(e, "create", "create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--sequence S] [--pem] [--keystore keyring|pkcs11|etcd] [--keyring PATH] [--etcd-* ...]")
 	spec := fs.String("key-spec", "", "data key pair spec: ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1 or SM2 (required)")
 	keyID := fs.String("key-id", "", "master key id (default: the keyring's default key, created on first use)")
 	withPlain := fs.Bool("with-plain-text", true, "return the private key in plaintext")
@@ -22,7 +22,7 @@ func runCreate(ctx context.Context, e *env, args []string) error {
 	if *spec == "" {
 		return fmt.Errorf("--key-spec is required")
 	}
-	st, p, err := sf.openProvider(e)
+	st, p, err := sf.openProvider(ctx, e)
 	if err != nil {
 		return err
 	}

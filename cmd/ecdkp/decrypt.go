@@ -8,7 +8,7 @@ import (
 )
 
 func runDecrypt(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "decrypt", "decrypt --cipher-text B64 [--aad S] [--key-spec SPEC] [--pem] [--keystore keyring|pkcs11] [--keyring PATH]")
+	fs := newFlags(e, "decrypt", "decrypt --cipher-text B64 [--aad S] [--key-spec SPEC] [--pem] [--keystore keyring|pkcs11|etcd] [--keyring PATH] [--etcd-* ...]")
 	ct := fs.String("cipher-text", "", "private_key_cipher_text from create (required)")
 	aad := fs.String("aad", "", "the additional authenticated data given to create")
 	spec := fs.String("key-spec", "", "the data key pair's spec, if known")
@@ -20,7 +20,7 @@ func runDecrypt(ctx context.Context, e *env, args []string) error {
 	if *ct == "" {
 		return fmt.Errorf("--cipher-text is required")
 	}
-	st, p, err := sf.openProvider(e)
+	st, p, err := sf.openProvider(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -440,16 +440,20 @@ func (l *logLines) count(s string) int {
 	return n
 }
 
-// startServe starts `ecdkp serve` (with extra flags) on a free loopback
-// port and returns its URL once it logs that it serves; its process is
-// *proc when proc is not nil.
+// startServe starts `ecdkp serve` (with extra flags, and --keyring path
+// unless path is empty) on a free loopback port and returns its URL once it
+// logs that it serves; its process is *proc when proc is not nil.
 func startServe(t *testing.T, bin string, env []string, path string, log *logLines, extra ...string) string {
 	return startServeProc(t, bin, env, path, log, nil, extra...)
 }
 
 func startServeProc(t *testing.T, bin string, env []string, path string, log *logLines, proc **os.Process, extra ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--token", "tok", "--keyring", path}, extra...)...)
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--token", "tok"}
+	if path != "" {
+		args = append(args, "--keyring", path)
+	}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)

@@ -9,20 +9,23 @@ import (
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 )
 
-const keysSynopsis = "keys create [--spec AES_256|SM4] [--project P] | list | enable ID | disable ID | rotate ID | seal | passphrase  [--keystore keyring|pkcs11] [--keyring PATH]"
+const keysSynopsis = "keys create [--spec AES_256|SM4] [--project P] | list | enable ID | disable ID | rotate ID | seal | passphrase  [--keystore keyring|pkcs11|etcd] [--keyring PATH] [--etcd-* ...]"
 
 // keysHelp documents each subcommand.
 const keysHelp = `subcommands:
   create      create an enabled master key (--spec AES_256|SM4, --project P) and print its metadata;
-              with an explicit --keyring PATH that does not exist yet, create that keyring
+              with an explicit --keyring PATH that does not exist yet, create that keyring;
+              with --keystore etcd under a prefix that holds no store yet, create the store
   list        print every master key's metadata (project, state, versions, default)
   enable ID   enable a disabled master key
   disable ID  disable a master key: nothing is sealed or opened under it until it is enabled
   rotate ID   add a version: new envelopes use it, older ones still open
   seal        seal an unsealed keyring with $ECDKP_PASSPHRASE (or a passphrase typed at the terminal)
-  passphrase  change a sealed keyring's passphrase, from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE (or typed)
+  passphrase  change a sealed keyring's passphrase, from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE (or typed);
+              with --keystore etcd, reseal the store from its KEK (--etcd-kek) to $ECDKP_NEW_PASSPHRASE,
+              or to --etcd-new-kek pkcs11:KEYID
 
-Every subcommand takes --keystore keyring|pkcs11 and --keyring PATH; 'ecdkp keys SUB --help' lists its flags.
+Every subcommand takes --keystore keyring|pkcs11|etcd, --keyring PATH and the --etcd-* flags; 'ecdkp keys SUB --help' lists its flags.
 `
 
 const keysSubcommands = "create, list, enable, disable, rotate, seal or passphrase"
@@ -49,6 +52,10 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		project = fs.String("project", keystore.DefaultProject, "the project owning the key: 1 to 64 of [0-9A-Za-z_-]")
 		sf.create = true
 	}
+	newKEK := new(string)
+	if sub == "passphrase" {
+		newKEK = fs.String("etcd-new-kek", "passphrase", "--keystore etcd: the new KEK: passphrase ($ECDKP_NEW_PASSPHRASE), or pkcs11:KEYID")
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,10 +67,13 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != wantArgs {
 		return fmt.Errorf("keys %s takes %d argument(s), got %d", sub, wantArgs, fs.NArg())
 	}
+	if *sf.kind == "etcd" && sub == "passphrase" {
+		return runEtcdReseal(ctx, e, sf, *newKEK)
+	}
 	if sub == "seal" || sub == "passphrase" {
 		return runReseal(ctx, e, sub, sf)
 	}
-	kr, err := sf.open(e)
+	kr, err := sf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -98,7 +108,13 @@ type resealed struct {
 // (passphrase), atomically under its lock. Passphrases come from the
 // environment or the terminal, never from the command line.
 func runReseal(ctx context.Context, e *env, sub string, sf storeFlags) error {
+	if *sf.kind != "etcd" && sf.etcd.set(sf.fs) {
+		return fmt.Errorf("the --etcd-* flags are for --keystore etcd, not %s", *sf.kind)
+	}
 	if *sf.kind != "keyring" {
+		if *sf.kind == "etcd" {
+			return errors.New("keys seal: an etcd store is always sealed (its KEK: --etcd-kek); 'keys passphrase' changes the KEK")
+		}
 		return fmt.Errorf("keys %s applies to the keyring, not --keystore %s", sub, *sf.kind)
 	}
 	path, explicit, err := sf.keyringPath()
@@ -130,6 +146,32 @@ func runReseal(ctx context.Context, e *env, sub string, sf storeFlags) error {
 		}
 	}
 	return printJSON(e.stdout, resealed{Keyring: path, Sealed: true, Keys: keys})
+}
+
+// etcdResealed is what keys passphrase prints for an etcd store.
+type etcdResealed struct {
+	Store string                 `json:"store"`
+	KEK   string                 `json:"kek"`
+	Keys  []keystore.KeyMetadata `json:"keys"`
+}
+
+// runEtcdReseal reseals an etcd store's store key under a new KEK; every
+// replica then needs the new KEK to open the store (those running keep
+// working: they hold the store key).
+func runEtcdReseal(ctx context.Context, e *env, sf storeFlags, to string) error {
+	st, err := sf.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if err := changeEtcdKEK(ctx, e, st.etcd, to); err != nil {
+		return err
+	}
+	keys, err := st.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	return printJSON(e.stdout, etcdResealed{Store: st.where, KEK: to, Keys: keys})
 }
 
 var errNoTerminal = errors.New("stdin is not a terminal to prompt on")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"log/slog"
 
 	"github.com/ecdkp/ecdkp/provider"
+	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/provider/keystore/etcd"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
 	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11"
 )
@@ -17,6 +20,7 @@ import (
 // store, and how the subcommand uses it.
 type storeFlags struct {
 	kind, path *string
+	etcd       etcdFlags
 	// create lets an explicit --keyring PATH that does not exist be created
 	// (keys create); only the default keyring is otherwise created on first
 	// use.
@@ -27,12 +31,15 @@ type storeFlags struct {
 	log *slog.Logger
 	// reloaded, when set (serve), counts the keyring's reloads.
 	reloaded func(error)
+	fs       *flag.FlagSet
 }
 
 func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	return storeFlags{
-		kind: fs.String("keystore", "keyring", "master key store: keyring, or pkcs11 (configured by ECDKP_PKCS11_MODULE, ECDKP_PKCS11_TOKEN, ECDKP_PKCS11_PIN)"),
+		kind: fs.String("keystore", "keyring", "master key store: keyring, pkcs11 (configured by ECDKP_PKCS11_MODULE, ECDKP_PKCS11_TOKEN, ECDKP_PKCS11_PIN), or etcd (a fleet's, --etcd-*)"),
 		path: fs.String("keyring", "", "keyring file, which must exist (default $XDG_DATA_HOME/ecdkp/keyring.json, created on first use); $ECDKP_PASSPHRASE opens a sealed one"),
+		etcd: addEtcdFlags(fs),
+		fs:   fs,
 	}
 }
 
@@ -41,16 +48,22 @@ type store struct {
 	keystore.KeyManager
 	close func() error
 	where string
+	// replay and signatures, set for a fleet's store, are the replay
+	// windows of sequences and of signatures every replica shares.
+	replay     keystore.ReplayWindow
+	signatures auth.ReplayCache
+	// etcd is the fleet's store, for what only it does (keys passphrase).
+	etcd *etcd.Store
 }
 
 // openProvider opens the chosen store and a provider over it; the caller
 // closes the store.
-func (s storeFlags) openProvider(e *env, opts ...provider.Option) (*store, *provider.Provider, error) {
-	st, err := s.open(e)
+func (s storeFlags) openProvider(ctx context.Context, e *env, opts ...provider.Option) (*store, *provider.Provider, error) {
+	st, err := s.open(ctx, e)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := provider.New(st, opts...)
+	p, err := provider.New(st, append(st.providerOptions(), opts...)...)
 	if err != nil {
 		st.close()
 		return nil, nil, err
@@ -69,7 +82,13 @@ func (s storeFlags) keyringPath() (path string, explicit bool, err error) {
 
 // open opens the chosen store. A keyring that is not sealed is said so on
 // stderr (or in serve's log), once.
-func (s storeFlags) open(e *env) (*store, error) {
+func (s storeFlags) open(ctx context.Context, e *env) (*store, error) {
+	if *s.kind != "etcd" && s.etcd.set(s.fs) {
+		return nil, fmt.Errorf("the --etcd-* flags are for --keystore etcd, not %s", *s.kind)
+	}
+	if *s.kind != "keyring" && *s.path != "" {
+		return nil, fmt.Errorf("--keyring is for --keystore keyring, not %s", *s.kind)
+	}
 	switch *s.kind {
 	case "keyring":
 		path, explicit, err := s.keyringPath()
@@ -99,7 +118,7 @@ func (s storeFlags) open(e *env) (*store, error) {
 			s.warn(e, "keyring "+path+" is not sealed: its master keys are stored in the clear, protected only by the file's permissions; "+
 				"set ECDKP_PASSPHRASE and run 'ecdkp keys seal' to seal it", path)
 		}
-		return &store{kr, kr.Close, path}, nil
+		return &store{KeyManager: kr, close: kr.Close, where: path}, nil
 	case "pkcs11":
 		cfg, err := pkcs11.ConfigFromEnv()
 		if err != nil {
@@ -109,9 +128,11 @@ func (s storeFlags) open(e *env) (*store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &store{st, st.Close, "pkcs11:" + cfg.TokenLabel}, nil
+		return &store{KeyManager: st, close: st.Close, where: "pkcs11:" + cfg.TokenLabel}, nil
+	case "etcd":
+		return s.openEtcd(ctx, e)
 	}
-	return nil, fmt.Errorf("--keystore must be keyring or pkcs11, not %q", *s.kind)
+	return nil, fmt.Errorf("--keystore must be keyring, pkcs11 or etcd, not %q", *s.kind)
 }
 
 // warn and notice write one line to stderr, or to serve's log.

@@ -9,9 +9,10 @@
 //	ecdkp conformance --endpoint URL --key-id ID [--dialect huawei|aws] [--token T | --ak AK --sk SK] [--fuzz DUR]
 //	ecdkp version
 //
-// The subcommands that use master keys take --keystore keyring|pkcs11 and
-// --keyring PATH (default $XDG_DATA_HOME/ecdkp/keyring.json, created on
-// first use) and read the keyring passphrase from ECDKP_PASSPHRASE.
+// The subcommands that use master keys take --keystore keyring|pkcs11|etcd
+// and --keyring PATH (default $XDG_DATA_HOME/ecdkp/keyring.json, created on
+// first use) or the --etcd-* flags of a fleet's store, and read the keyring
+// passphrase (or the etcd store's) from ECDKP_PASSPHRASE.
 // Results are JSON on stdout; errors go to stderr with a non-zero exit
 // status.
 package main

@@ -18,7 +18,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
-const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--metrics-addr ADDR] [--shutdown-timeout D] [--keystore keyring|pkcs11] [--keyring PATH]"
+const serveSynopsis = "serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--allow-unauthenticated] [--tls-cert F --tls-key F | --insecure-http] [--policy FILE] [--attestation-roots PEM] [--audit-log FILE] [--max-in-flight N] [--max-conns N] [--metrics-addr ADDR] [--shutdown-timeout D] [--keystore keyring|pkcs11|etcd] [--keyring PATH] [--etcd-endpoints URLS ...]"
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", serveSynopsis)
@@ -39,20 +39,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var authns []auth.Authenticator
-	replay := auth.NewMemoryReplayCache(0)
-	if creds.tokens != nil {
-		authns = append(authns, auth.Tokens(creds.tokens))
-	}
-	if creds.accessKeys != nil {
-		authns = append(authns, auth.AKSK(creds.accessKeys, auth.WithReplayCache(replay)))
-	}
+	authenticated := creds.tokens != nil || creds.accessKeys != nil
 	switch {
-	case len(authns) > 0 && *af.allowUnauthenticated:
+	case authenticated && *af.allowUnauthenticated:
 		return errors.New("--allow-unauthenticated with credentials: give one or the other")
-	case len(authns) == 0 && !*af.allowUnauthenticated:
+	case !authenticated && !*af.allowUnauthenticated:
 		return errors.New("no credentials: give --credentials FILE, a token ($ECDKP_TOKEN or --token-file) or an access key (--ak with $ECDKP_SK or --sk-file); --allow-unauthenticated serves without, on loopback only")
-	case len(authns) == 0 && !isLoopback(*nf.addr):
+	case !authenticated && !isLoopback(*nf.addr):
 		return fmt.Errorf("--allow-unauthenticated only on a loopback address, not %s", *nf.addr)
 	}
 	popts, az, err := pf.options()
@@ -68,7 +61,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	auditor := auditors{provider.NewJSONAuditor(auditOut, errorCode), met}
 	sf.log = log // the keyring's warnings and reloads: a running server follows its file
 	sf.reloaded = met.reloaded
-	kr, p, err := sf.openProvider(e, append(popts, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor), provider.WithObserver(met))...)
+	kr, p, err := sf.openProvider(ctx, e, append(popts, provider.WithMaxInFlight(*maxInFlight), provider.WithAuditor(auditor), provider.WithObserver(met))...)
 	if err != nil {
 		return err
 	}
@@ -76,6 +69,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	md, err := kr.DefaultKey(ctx)
 	if err != nil {
 		return err
+	}
+	// Each signature is accepted once: in this process, or on every
+	// replica of a fleet through its shared window.
+	mem := auth.NewMemoryReplayCache(0)
+	var replay auth.ReplayCache = mem
+	if kr.signatures != nil {
+		replay = kr.signatures
+	}
+	var authns []auth.Authenticator
+	if creds.tokens != nil {
+		authns = append(authns, auth.Tokens(creds.tokens))
+	}
+	if creds.accessKeys != nil {
+		authns = append(authns, auth.AKSK(creds.accessKeys, auth.WithReplayCache(replay)))
 	}
 	opts := []huawei.Option{huawei.WithLogger(log)}
 	if len(authns) > 0 {
@@ -109,7 +116,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if useTLS {
 		scheme = "https"
 	}
-	met.watch(p, func() int { return replay.Len() + p.ReplayEntries() })
+	met.watch(p, func() int { return mem.Len() + p.ReplayEntries() })
 	var msrv *http.Server
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)

@@ -130,7 +130,8 @@ func (w *ReplayWindow) name(scope, seq string) string {
 
 // Claim implements keystore.ReplayWindow. A sequence already held in scope
 // fails wrapping keystore.ErrReplayed; etcd not answering within the claim
-// timeout fails with another error (the provider answers unavailable).
+// timeout fails wrapping keystore.ErrUnavailable (the provider answers
+// unavailable).
 func (w *ReplayWindow) Claim(ctx context.Context, scope, seq string) (func(), error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
@@ -181,7 +182,7 @@ func (w *ReplayWindow) Claim(ctx context.Context, scope, seq string) (func(), er
 	if lastErr == nil {
 		lastErr = ctx.Err()
 	}
-	return nil, fmt.Errorf("etcd: recording the sequence: %w", lastErr)
+	return nil, fmt.Errorf("etcd: recording the sequence (%w): %w", keystore.ErrUnavailable, lastErr)
 }
 
 // release deletes a claim if it is still this one.

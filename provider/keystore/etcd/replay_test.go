@@ -151,6 +151,7 @@ func TestReplayAcrossReplicas(t *testing.T) {
 	_, err = w.Claim(context.Background(), "s", "q")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, keystore.ErrReplayed)
+	assert.ErrorIs(t, err, keystore.ErrUnavailable)
 	p, err := provider.New(a.s, provider.WithReplayWindow(w))
 	require.NoError(t, err)
 	_, err = p.CreateEcDatakeyPair(ctx, req(md.KeyID, newSequence()))

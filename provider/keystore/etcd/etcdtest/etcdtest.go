@@ -20,6 +20,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
 // Binary finds the etcd server, or skips tb saying how to install it.
@@ -271,7 +272,7 @@ func (c *Cluster) Endpoints(i ...int) []string {
 // TLS; tb's cleanup closes it.
 func (c *Cluster) Client(tb testing.TB, i ...int) *clientv3.Client {
 	tb.Helper()
-	cfg := clientv3.Config{Endpoints: c.Endpoints(i...), DialTimeout: 2 * time.Second}
+	cfg := clientv3.Config{Endpoints: c.Endpoints(i...), DialTimeout: 2 * time.Second, Logger: zap.NewNop()}
 	if c.tls != nil {
 		cfg.TLS = c.tls.Client
 	}
