@@ -5,7 +5,9 @@ package keyring
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -104,6 +106,11 @@ func TestKillWriter(t *testing.T) {
 		}
 
 		r, err := Open(path, WithReload(0), WithoutCreate())
+		if errors.Is(err, fs.ErrNotExist) && len(created) == 0 && rotated == 0 {
+			// Killed before the first use made the file (a slow start
+			// under -race): nothing was reported, so nothing is lost.
+			continue
+		}
 		require.NoError(t, err, "round %d: the file opens", round)
 		list, err := r.ListKeys(context.Background())
 		require.NoError(t, err)
