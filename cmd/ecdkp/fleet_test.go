@@ -181,7 +181,7 @@ func TestFleet(t *testing.T) {
 
 	// No store yet: serve does not make one (a mistyped prefix would
 	// otherwise serve from an empty store).
-	r := runBin(t, bin, f.env, append([]string{"serve", "--addr", "127.0.0.1:0", "--token", "tok"}, f.flags...)...)
+	r := runBin(t, bin, append(f.env, "ECDKP_TOKEN=tok"), append([]string{"serve", "--addr", "127.0.0.1:0"}, f.flags...)...)
 	require.NotEqual(t, 0, r.code)
 	assert.Contains(t, r.stderr, "keys create --keystore etcd", "says how to make the store")
 	r = f.keys("create")

@@ -449,12 +449,12 @@ func startServe(t *testing.T, bin string, env []string, path string, log *logLin
 
 func startServeProc(t *testing.T, bin string, env []string, path string, log *logLines, proc **os.Process, extra ...string) string {
 	t.Helper()
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--token", "tok"}
+	args := []string{"serve", "--addr", "127.0.0.1:0"}
 	if path != "" {
 		args = append(args, "--keyring", path)
 	}
 	cmd := exec.Command(bin, append(args, extra...)...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "ECDKP_TOKEN=tok"), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

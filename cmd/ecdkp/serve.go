@@ -35,7 +35,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	creds, err := af.load(e, log)
+	creds, err := af.load(e)
 	if err != nil {
 		return err
 	}

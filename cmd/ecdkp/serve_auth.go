@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -11,8 +10,8 @@ import (
 )
 
 // authFlags are serve's credential flags. Secrets come from the
-// environment or from files; one still given on argv works, with a warning
-// (other users of the machine can read a process's arguments).
+// environment or from files; one given on argv is refused (other users of
+// the machine can read a process's arguments).
 type authFlags struct {
 	token, tokenFile     *string
 	ak, sk, skFile       *string
@@ -25,11 +24,11 @@ func addAuthFlags(fs interface {
 	Bool(name string, value bool, usage string) *bool
 }) authFlags {
 	return authFlags{
-		token:                fs.String("token", "", "accept X-Auth-Token T for every project (prefer $ECDKP_TOKEN or --token-file: argv is visible to other users)"),
-		tokenFile:            fs.String("token-file", "", "read the token from this file"),
+		token:                fs.String("token", "", "refused: a token on argv is visible to other users; give it in $ECDKP_TOKEN or --token-file"),
+		tokenFile:            fs.String("token-file", "", "accept the X-Auth-Token in this file, for every project (or $ECDKP_TOKEN)"),
 		ak:                   fs.String("ak", "", "accept requests signed with this access key (AK/SK and SigV4), for every project"),
-		sk:                   fs.String("sk", "", "the access key's secret (prefer $ECDKP_SK or --sk-file)"),
-		skFile:               fs.String("sk-file", "", "read the access key's secret from this file"),
+		sk:                   fs.String("sk", "", "refused: a secret on argv is visible to other users; give it in $ECDKP_SK or --sk-file"),
+		skFile:               fs.String("sk-file", "", "read the access key's secret from this file (or $ECDKP_SK)"),
 		credentials:          fs.String("credentials", "", "JSON file of tokens and access keys, each bound to a principal and its projects"),
 		allowUnauthenticated: fs.Bool("allow-unauthenticated", false, "serve without authentication (only on a loopback address)"),
 	}
@@ -44,12 +43,11 @@ type credentialSet struct {
 	summary []string
 }
 
-// load assembles the credentials, logging a warning for a secret given on
-// argv.
-func (a authFlags) load(e *env, log *slog.Logger) (credentialSet, error) {
+// load assembles the credentials.
+func (a authFlags) load(e *env) (credentialSet, error) {
 	var c credentialSet
 	var entries []auth.Credential
-	token, err := secret(e, log, "--token", *a.token, "ECDKP_TOKEN", *a.tokenFile)
+	token, err := secret(e, "--token", *a.token, "ECDKP_TOKEN", *a.tokenFile)
 	if err != nil {
 		return c, err
 	}
@@ -57,15 +55,15 @@ func (a authFlags) load(e *env, log *slog.Logger) (credentialSet, error) {
 		entries = append(entries, auth.Credential{Principal: "token", Token: token})
 		c.summary = append(c.summary, "token (every project)")
 	}
-	sk, err := secret(e, log, "--sk", *a.sk, "ECDKP_SK", *a.skFile)
+	sk, err := secret(e, "--sk", *a.sk, "ECDKP_SK", *a.skFile)
 	if err != nil {
 		return c, err
 	}
 	switch {
 	case *a.ak != "" && sk == "":
-		return c, errors.New("--ak needs its secret: --sk-file, $ECDKP_SK or --sk")
-	case *a.ak == "" && (*a.sk != "" || *a.skFile != ""):
-		return c, errors.New("--ak and --sk go together")
+		return c, errors.New("--ak needs its secret: $ECDKP_SK or --sk-file")
+	case *a.ak == "" && *a.skFile != "":
+		return c, errors.New("--sk-file needs its --ak")
 	case *a.ak != "":
 		entries = append(entries, auth.Credential{Principal: *a.ak, AccessKey: *a.ak, SecretKey: sk})
 		c.summary = append(c.summary, "access key "+*a.ak+" (every project)")
@@ -99,9 +97,10 @@ func (a authFlags) load(e *env, log *slog.Logger) (credentialSet, error) {
 	return c, nil
 }
 
-// secret returns a secret from its file, its environment variable or its
-// flag, in that order of preference; more than one is an error.
-func secret(e *env, log *slog.Logger, flagName, flagValue, envName, file string) (string, error) {
+// secret returns a secret from its file or its environment variable; more
+// than one is an error, and so is one given as the flag's value (argv):
+// serve takes no secret from its command line.
+func secret(e *env, flagName, flagValue, envName, file string) (string, error) {
 	env := e.getenv(envName)
 	n := 0
 	for _, v := range []string{flagValue, env, file} {
@@ -126,8 +125,7 @@ func secret(e *env, log *slog.Logger, flagName, flagValue, envName, file string)
 	case env != "":
 		return env, nil
 	case flagValue != "":
-		log.Warn(flagName + " on the command line is visible to every user of this machine (ps); use $" + envName + " or " + flagName + "-file")
-		return flagValue, nil
+		return "", fmt.Errorf("%s: a secret on the command line is visible to every user of this machine (ps) and kept in shell histories; give it in $%s or %s-file", flagName, envName, flagName)
 	}
 	return "", nil
 }
