@@ -5,7 +5,7 @@
 //	ecdkp create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--pem]
 //	ecdkp decrypt --cipher-text B64 [--aad S] [--key-spec SPEC]
 //	ecdkp keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID
-//	ecdkp serve [--addr 127.0.0.1:8080] [--token T] [--ak AK --sk SK]
+//	ecdkp serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--keystore etcd --etcd-endpoints URLS]
 //	ecdkp conformance --endpoint URL --key-id ID [--dialect huawei|aws] [--token T | --ak AK --sk SK] [--fuzz DUR]
 //	ecdkp version
 //
