@@ -38,20 +38,7 @@ func (e *env) checkRequest(ctx context.Context, v vectors.RequestNegative) error
 	want := refusal{v.Status, v.ErrorCode}
 	if e.raw != nil {
 		status, out, err := e.raw.Post(ctx, v.Route, []byte(body))
-		if err != nil {
-			return fmt.Errorf("sending the request failed: %w", err)
-		}
-		if status >= 200 && status <= 299 {
-			return fmt.Errorf("the request was accepted (HTTP %d); want it refused with %s", status, want)
-		}
-		code, msg, ok := parseErrorBody(out)
-		if !ok {
-			return fmt.Errorf("refused with HTTP %d but no KMS error body (error_code, error_msg); want %s", status, want)
-		}
-		if status != want.status || code != want.code {
-			return fmt.Errorf("the request was refused with HTTP %d %s (%q); want %s", status, code, msg, want)
-		}
-		return nil
+		return refusedAs(want, status, out, err, parseErrorBody, "KMS error body (error_code, error_msg)")
 	}
 	if v.Raw {
 		return skip("the body needs raw HTTP and the target is not a RawTarget")
@@ -136,15 +123,22 @@ func (e *env) checkAWSRequest(ctx context.Context, v vectors.AWSRequestNegative)
 	}
 	want := refusal{v.Status, v.ErrorType}
 	status, out, err := e.raw.Post(ctx, v.Operation, []byte(body))
+	return refusedAs(want, status, out, err, parseAWSError, "AWS error body (__type)")
+}
+
+// refusedAs checks that a raw request's answer (status and body, or the
+// error sending it) is the refusal want, the body read by parse; body
+// names the error body parse looks for.
+func refusedAs(want refusal, status int, out []byte, err error, parse func([]byte) (code, msg string, ok bool), body string) error {
 	if err != nil {
 		return fmt.Errorf("sending the request failed: %w", err)
 	}
 	if status >= 200 && status <= 299 {
 		return fmt.Errorf("the request was accepted (HTTP %d); want it refused with %s", status, want)
 	}
-	code, msg, ok := parseAWSError(out)
+	code, msg, ok := parse(out)
 	if !ok {
-		return fmt.Errorf("refused with HTTP %d but no AWS error body (__type); want %s", status, want)
+		return fmt.Errorf("refused with HTTP %d but no %s; want %s", status, body, want)
 	}
 	if status != want.status || code != want.code {
 		return fmt.Errorf("the request was refused with HTTP %d %s (%q); want %s", status, code, msg, want)

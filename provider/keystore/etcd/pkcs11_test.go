@@ -5,9 +5,6 @@ package etcd
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,41 +13,15 @@ import (
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11"
+	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11/softhsmtest"
 )
-
-// softHSMModule is where Debian and Ubuntu put SoftHSM2's library.
-var softHSMModules = []string{
-	"/usr/lib/softhsm/libsofthsm2.so",
-	"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-}
 
 // softHSMToken makes a SoftHSM2 token in a folder of the test and returns
 // the store's Config for it, or skips without SoftHSM2.
 func softHSMToken(t *testing.T) pkcs11.Config {
 	t.Helper()
-	util, err := exec.LookPath("softhsm2-util")
-	if err != nil {
-		t.Skip("softhsm2-util not found: install SoftHSM2 (apt-get install softhsm2) to run the PKCS#11 KEK test")
-	}
-	module := ""
-	for _, m := range softHSMModules {
-		if _, err := os.Stat(m); err == nil {
-			module = m
-		}
-	}
-	if module == "" {
-		t.Skipf("libsofthsm2.so is in none of %v", softHSMModules)
-	}
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	require.NoError(t, os.Mkdir(tokens, 0o700))
-	conf := filepath.Join(dir, "softhsm2.conf")
-	require.NoError(t, os.WriteFile(conf, fmt.Appendf(nil, "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", tokens), 0o600))
-	t.Setenv("SOFTHSM2_CONF", conf) // read at C_Initialize, by the store's Open
-	out, err := exec.Command(util, "--init-token", "--free", "--label", "ecdkp-kek", "--pin", "1234", "--so-pin", "5678").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return pkcs11.Config{Module: module, TokenLabel: "ecdkp-kek", PIN: "1234", Sessions: 2}
+	tk := softhsmtest.New(t, "ecdkp-kek")
+	return pkcs11.Config{Module: tk.Module, TokenLabel: tk.Label, PIN: tk.PIN, Sessions: 2}
 }
 
 // TestPKCS11KEK: the KEK is a master key of the PKCS#11 store, so the store

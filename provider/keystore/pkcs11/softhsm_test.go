@@ -5,35 +5,25 @@ package pkcs11
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/ecdkp/ecdkp/provider/keystore/pkcs11/softhsmtest"
 	p11 "github.com/miekg/pkcs11"
 	"github.com/stretchr/testify/require"
 )
 
-// The SoftHSM2 test fixture: TestMain makes a token folder with its own
-// softhsm2.conf, points SOFTHSM2_CONF at it and initializes a few tokens
-// with softhsm2-util before the module is loaded (SoftHSM2 reads its token
-// folder at C_Initialize, so tokens made later would not be seen). Tests
-// borrow a token, and the token is wiped and returned when the test ends.
+// The SoftHSM2 test fixture: TestMain makes a few tokens (package
+// softhsmtest) and points SOFTHSM2_CONF at them before the module is loaded
+// (SoftHSM2 reads its token folder at C_Initialize, so tokens made later
+// would not be seen). Tests borrow a token, and the token is wiped and
+// returned when the test ends.
 
 const (
-	testPIN   = "1234"
-	testSOPIN = "5678"
+	testPIN = softhsmtest.PIN
 	// testTokens is how many tokens exist; a test holds at most three.
 	testTokens = 6
 )
-
-// moduleCandidates are where Debian and Ubuntu put SoftHSM2's library.
-var moduleCandidates = []string{
-	"/usr/lib/softhsm/libsofthsm2.so",
-	"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/local/lib/softhsm/libsofthsm2.so",
-}
 
 var softhsm struct {
 	skip   string // why the PKCS#11 tests cannot run, or ""
@@ -57,51 +47,31 @@ func TestMain(m *testing.M) {
 }
 
 func setupSoftHSM() error {
-	util, err := exec.LookPath("softhsm2-util")
-	if err != nil {
-		softhsm.skip = "softhsm2-util not found in PATH: install SoftHSM2 (apt-get install softhsm2) to run the PKCS#11 store tests"
+	module, util, skip := softhsmtest.Find()
+	if skip != "" {
+		softhsm.skip = skip
 		return nil
 	}
-	for _, c := range moduleCandidates {
-		if _, err := os.Stat(c); err == nil {
-			softhsm.module = c
-			break
-		}
-	}
-	if softhsm.module == "" {
-		softhsm.skip = fmt.Sprintf("softhsm2-util is installed but libsofthsm2.so is in none of %v", moduleCandidates)
-		return nil
-	}
+	softhsm.module = module
 	dir, err := os.MkdirTemp("", "ecdkp-softhsm-")
 	if err != nil {
 		return err
 	}
 	softhsm.dir = dir
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.Mkdir(tokens, 0o700); err != nil {
-		return err
-	}
-	conf := filepath.Join(dir, "softhsm2.conf")
-	body := fmt.Sprintf("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", tokens)
-	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
-		return err
-	}
-	if err := os.Setenv("SOFTHSM2_CONF", conf); err != nil {
-		return err
-	}
+	labels := make([]string, testTokens)
 	softhsm.free = make(chan string, testTokens)
-	for i := range testTokens {
-		label := "ecdkp-test"
+	for i := range labels {
+		labels[i] = "ecdkp-test"
 		if i > 0 {
-			label = fmt.Sprintf("ecdkp-test-%d", i+1)
+			labels[i] = fmt.Sprintf("ecdkp-test-%d", i+1)
 		}
-		out, err := exec.Command(util, "--init-token", "--free", "--label", label, "--pin", testPIN, "--so-pin", testSOPIN).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("softhsm2-util --init-token --label %s: %v: %s", label, err, out)
-		}
-		softhsm.free <- label
+		softhsm.free <- labels[i]
 	}
-	return nil
+	conf, err := softhsmtest.Init(util, dir, labels...)
+	if err != nil {
+		return err
+	}
+	return os.Setenv("SOFTHSM2_CONF", conf)
 }
 
 // requireSoftHSM skips the test when SoftHSM2 is not installed.
