@@ -19,7 +19,7 @@ func TestAuditLineMatchesEncodingJSON(t *testing.T) {
 		{Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Action: ActionCreateDataKeyPair},
 		{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), Action: ActionDecrypt,
 			Caller: Caller{RequestID: "rid", Dialect: "aws", Principal: "alice <a&b>", Credential: "AK", Method: "sigv4", ProjectID: "p", RemoteAddr: "127.0.0.1:1"},
-			KeyID: "k", KeySpec: "ECC_NIST_P256", Holder: HolderPlaintext, Sequence: "s\u2028\"\\", Failure: FailForbidden, Message: "no\n\x00\xff",
+			KeyID:  "k", KeySpec: "ECC_NIST_P256", Holder: HolderPlaintext, Sequence: "s\u2028\"\\", Failure: FailForbidden, Message: "no\n\x00\xff",
 			Decision: &Decision{By: "policy", Allowed: false}},
 		{Action: "x", Holder: HolderWrappingKey, WrappingAlgorithm: "RSAES_OAEP_SHA_256", Decision: &Decision{Allowed: true}},
 	}
