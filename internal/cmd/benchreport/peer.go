@@ -11,18 +11,19 @@ import (
 // The report `loadgen peer` (scripts/peerbench) writes: the fields of it
 // this command renders.
 type peerReport struct {
-	Machine      string   `json:"machine"`
-	CPUs         int      `json:"cpus"`
-	Go           string   `json:"go"`
-	Label        string   `json:"label"`
-	LoadAvgStart float64  `json:"loadavg_start"`
-	Reps         int      `json:"reps"`
-	Seconds      float64  `json:"seconds_per_rep"`
-	Conns        []int    `json:"conns"`
-	Raw          []rawRun `json:"raw"`
-	Runs         []run    `json:"runs"`
-	Memory       []run    `json:"memory"`
-	Profile      *profile `json:"profile"`
+	Machine      string           `json:"machine"`
+	CPUs         int              `json:"cpus"`
+	Go           string           `json:"go"`
+	Label        string           `json:"label"`
+	LoadAvgStart float64          `json:"loadavg_start"`
+	Reps         int              `json:"reps"`
+	Seconds      float64          `json:"seconds_per_rep"`
+	Conns        []int            `json:"conns"`
+	Raw          []rawRun         `json:"raw"`
+	Runs         []run            `json:"runs"`
+	Memory       []run            `json:"memory"`
+	MatrixRSSKiB map[string]int64 `json:"matrix_rss_hwm_kib"`
+	Profile      *profile         `json:"profile"`
 }
 
 type rawRun struct {
@@ -215,8 +216,9 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 
 	if len(r.Memory) > 0 {
 		p("\n## Memory under 32 connections\n\n")
-		p("32 keep-alive connections, every spec the server serves in turn (local-kms: its three), up to 20000 requests.\n")
-		p("Peak RSS is the server's VmHWM (/proc/PID/status) after the run, so the peak of the whole run.\n")
+		p("Freshly started servers, 32 keep-alive connections, every spec the server serves in turn (local-kms: its\n")
+		p("three), up to 20000 requests per target. Peak RSS is the server's VmHWM (/proc/PID/status) after the run:\n")
+		p("ecdkp's Huawei row follows its AWS row on the same process, so it is the peak of both.\n")
 		p("Budget: ecdkp under %d MiB, 0 errors, 0 non-2xx.\n\n", budgetRSSMiB)
 		p("| target | requests | req/s | p50 | p99 | peak RSS | allocs/req | errors, non-2xx | budget |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, m := range r.Memory {
@@ -226,6 +228,16 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 				v = verdict(m.RSSKiB < budgetRSSMiB*1024 && m.Errors == 0 && m.Non2xx == 0)
 			}
 			p("| %s | %d | %.0f | %.0f µs | %.0f µs | %.1f MiB | %s | %d, %d | %s |\n", m.Target, m.Requests, m.RPS, m.P50us, m.P99us, float64(m.RSSKiB)/1024, allocs, m.Errors, m.Non2xx, v)
+		}
+		if len(r.MatrixRSSKiB) > 0 {
+			p("\nPeak RSS of the servers that served all the repetitions above (ecdkp's includes its replay window: every\n")
+			p("accepted signature of the last 5 minutes, about 48 bytes each):")
+			for _, s := range []string{"ecdkp", "local-kms"} {
+				if kib, ok := r.MatrixRSSKiB[s]; ok {
+					p(" %s %.1f MiB;", s, float64(kib)/1024)
+				}
+			}
+			p("\n")
 		}
 	}
 

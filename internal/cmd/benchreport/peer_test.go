@@ -24,6 +24,7 @@ func peerFixture() *peerReport {
 		{Target: "ecdkp-aws", Server: "ecdkp", Spec: "mixed", Conns: 32, Requests: 20000, RSSKiB: 30 * 1024, Allocs: 50},
 		{Target: "local-kms", Server: "local-kms", Spec: "mixed", Conns: 32, Requests: 20000, RSSKiB: 90 * 1024, Allocs: -1},
 	}
+	r.MatrixRSSKiB = map[string]int64{"ecdkp": 70 * 1024, "local-kms": 40 * 1024}
 	r.Profile = &profile{Label: "abc", Run: run{CPUus: 27, Allocs: 40, RPS: 1000}, SyscallShare: 0.2,
 		Categories: []category{{Name: "key generation (the curve)", Share: 0.4, Us: 10.8}, {Name: "net/http server, connection I/O", Share: 0.6, Us: 16.2, SyscallShare: 0.3}},
 		Top:        []category{{Name: "p256MulInternal", Share: 0.1, Us: 2.7}}}
@@ -42,6 +43,7 @@ func TestRenderPeer(t *testing.T) {
 	assert.Contains(t, md, "| CPU per request vs local-kms | 0.35x (local-kms 80.0 µs) | 0.33x | **over** |")
 	assert.Contains(t, md, "| ecdkp-aws | 20000 | 0 | 0 µs | 0 µs | 30.0 MiB | 50.0 | 0, 0 | within |")
 	assert.Contains(t, md, "| local-kms | 20000 | 0 | 0 µs | 0 µs | 90.0 MiB | — | 0, 0 | — |", "local-kms has no RSS budget")
+	assert.Contains(t, md, "ecdkp 70.0 MiB; local-kms 40.0 MiB;")
 	assert.Contains(t, md, "| | before (old) | now (abc) |")
 	assert.Contains(t, md, "| ratio | 5.00x | 2.45x |")
 	assert.Contains(t, md, "| audit trail (JSONAuditor) | 5.5 µs (10%) | — |", "a component gone from the profile")

@@ -27,6 +27,7 @@ type target struct {
 	host            string // host:port on 127.0.0.1
 	pid             int    // the server's process, for /proc
 	metricsURL      string // ecdkp's /metrics, "" for none
+	pprofAddr       string // ecdkp's --pprof-addr, "" for none
 	cred            credential
 	keyID           string // the master key (for AWS: its id or ARN)
 	project         string // the Huawei project of the key

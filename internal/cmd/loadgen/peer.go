@@ -19,18 +19,21 @@ import (
 // key generation measured between them, the 32-connection memory runs
 // and the profile.
 type peerReport struct {
-	Machine      string          `json:"machine"`
-	CPUs         int             `json:"cpus"`
-	Go           string          `json:"go"`
-	Label        string          `json:"label"`
-	LoadAvgStart float64         `json:"loadavg_start"`
-	Reps         int             `json:"reps"`
-	Seconds      float64         `json:"seconds_per_rep"`
-	Conns        []int           `json:"conns"`
-	Raw          []rawResult     `json:"raw"`
-	Runs         []runResult     `json:"runs"`
-	Memory       []runResult     `json:"memory"`
-	Profile      *profileSummary `json:"profile,omitempty"`
+	Machine      string      `json:"machine"`
+	CPUs         int         `json:"cpus"`
+	Go           string      `json:"go"`
+	Label        string      `json:"label"`
+	LoadAvgStart float64     `json:"loadavg_start"`
+	Reps         int         `json:"reps"`
+	Seconds      float64     `json:"seconds_per_rep"`
+	Conns        []int       `json:"conns"`
+	Raw          []rawResult `json:"raw"`
+	Runs         []runResult `json:"runs"`
+	Memory       []runResult `json:"memory"`
+	// MatrixRSSKiB is each server's peak RSS after all the repetitions,
+	// by server.
+	MatrixRSSKiB map[string]int64 `json:"matrix_rss_hwm_kib,omitempty"`
+	Profile      *profileSummary  `json:"profile,omitempty"`
 }
 
 // Specs both servers serve, and those only ecdkp does.
@@ -69,40 +72,64 @@ func runPeer(args []string) error {
 	}
 	defer os.RemoveAll(dir)
 
-	cred := credential{ak: "LOADGENAK" + randomHex(4), sk: randomHex(20), region: "us-east-1"}
+	// Several access keys, one per repetition in turn: each key's replay
+	// window holds at most DefaultReplayEntriesPerKey signatures.
+	var creds []credential
+	for i := range 8 {
+		creds = append(creds, credential{ak: fmt.Sprintf("LOADGEN%dAK%s", i, randomHex(4)), sk: randomHex(20), region: "us-east-1"})
+	}
+	nextCred := 0
+	driveOnce := func(t *target, specs []string, n int, d time.Duration, maxRequests int64) (runResult, error) {
+		t.cred = creds[nextCred%len(creds)]
+		nextCred++
+		return drive(t, specs, n, d, maxRequests)
+	}
 	rep := &peerReport{Machine: cpuModel(), CPUs: runtime.NumCPU(), Go: runtime.Version(), Label: *label,
 		LoadAvgStart: loadAvg(), Reps: *reps, Seconds: dur.Seconds(), Conns: conns}
+	withLocalKMS := *localKMSBin != "" && !*profileOnly
 
-	ecdkp, keyID, project, err := startEcdkp(*ecdkpBin, dir, cred, *profileSeconds > 0)
-	if err != nil {
-		return err
-	}
-	defer ecdkp.stop()
-	metricsURL := "http://" + ecdkp.addrs["metrics"] + "/metrics"
-	ecdkpAWS := &target{name: "ecdkp-aws", server: "ecdkp", dialect: "aws", host: ecdkp.addrs["serving"], pid: ecdkp.pid(),
-		metricsURL: metricsURL, cred: cred, keyID: keyID}
-	ecdkpHW := &target{name: "ecdkp-huawei", server: "ecdkp", dialect: "huawei", host: ecdkp.addrs["serving"], pid: ecdkp.pid(),
-		metricsURL: metricsURL, cred: cred, keyID: keyID, project: project}
-	both := []*target{ecdkpAWS, ecdkpHW}
-	if *localKMSBin != "" && !*profileOnly {
-		lk, addr, err := startLocalKMS(*localKMSBin, dir, cred.region, "111122223333")
-		if err != nil {
-			return err
+	var servers []*server
+	stopAll := func() {
+		for _, s := range servers {
+			s.stop()
 		}
-		defer lk.stop()
-		lkT := &target{name: "local-kms", server: "local-kms", dialect: "aws", host: addr, pid: lk.pid(), cred: cred}
+		servers = nil
+	}
+	defer stopAll()
+	// startAll starts a fresh ecdkp (and local-kms) and returns the
+	// targets: ecdkp's AWS dialect, local-kms, ecdkp's Huawei dialect.
+	startAll := func() ([]*target, error) {
+		ecdkp, keyID, project, err := startEcdkp(*ecdkpBin, dir, creds, *profileSeconds > 0)
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, ecdkp)
+		metricsURL := "http://" + ecdkp.addrs["metrics"] + "/metrics"
+		aws := &target{name: "ecdkp-aws", server: "ecdkp", dialect: "aws", host: ecdkp.addrs["serving"], pid: ecdkp.pid(),
+			metricsURL: metricsURL, keyID: keyID, pprofAddr: ecdkp.addrs["pprof"]}
+		hw := &target{name: "ecdkp-huawei", server: "ecdkp", dialect: "huawei", host: ecdkp.addrs["serving"], pid: ecdkp.pid(),
+			metricsURL: metricsURL, keyID: keyID, project: project}
+		if !withLocalKMS {
+			return []*target{aws, hw}, nil
+		}
+		lk, addr, err := startLocalKMS(*localKMSBin, dir, creds[0].region, "111122223333")
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, lk)
+		lkT := &target{name: "local-kms", server: "local-kms", dialect: "aws", host: addr, pid: lk.pid(), cred: creds[0]}
 		var created struct {
 			KeyMetadata struct {
 				KeyID string `json:"KeyId"`
 			}
 		}
 		if err := lkT.call(operation{awsTarget: "TrentService.CreateKey", body: []byte("{}")}, &created); err != nil {
-			return fmt.Errorf("loadgen: local-kms CreateKey: %w", err)
+			return nil, fmt.Errorf("loadgen: local-kms CreateKey: %w", err)
 		}
 		if lkT.keyID = created.KeyMetadata.KeyID; lkT.keyID == "" {
-			return errors.New("loadgen: local-kms CreateKey answered no KeyId")
+			return nil, errors.New("loadgen: local-kms CreateKey answered no KeyId")
 		}
-		both = []*target{ecdkpAWS, lkT, ecdkpHW}
+		return []*target{aws, lkT, hw}, nil
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
@@ -115,22 +142,26 @@ func runPeer(args []string) error {
 		rep.Raw = append(rep.Raw, raw)
 		return nil
 	}
+	all, err := startAll()
+	if err != nil {
+		return err
+	}
 	if !*profileOnly {
 		for r := range *reps {
 			for _, spec := range append(append([]string{}, peerSpecs...), ecdkpSpecs...) {
 				if err := measureRaw(spec, r); err != nil {
 					return err
 				}
-				targets := both
+				targets := all
 				if !isPeerSpec(spec) {
-					targets = []*target{ecdkpAWS, ecdkpHW}
+					targets = ecdkpOnly(all)
 				}
 				for _, n := range conns {
 					// Alternate which server goes first, repetition by
 					// repetition.
 					for i := range targets {
 						t := targets[(i+r)%len(targets)]
-						res, err := drive(t, []string{spec}, n, *dur, 1<<30)
+						res, err := driveOnce(t, []string{spec}, n, *dur, 1<<30)
 						if err != nil {
 							return err
 						}
@@ -142,17 +173,28 @@ func runPeer(args []string) error {
 				}
 			}
 		}
-		// Memory: 32 connections, every spec the server serves in turn.
-		var all []string
-		for _, s := range curves.Specs() {
-			all = append(all, string(s))
+		// The peak of the long-running servers, the replay window of
+		// the last minutes of signatures included.
+		rep.MatrixRSSKiB = map[string]int64{}
+		for _, t := range all {
+			rep.MatrixRSSKiB[t.server], _ = statusKiB(t.pid, "VmHWM")
 		}
-		for _, t := range both {
-			specs := all
+		// Memory: fresh servers, 32 connections, every spec the server
+		// serves in turn.
+		stopAll()
+		if all, err = startAll(); err != nil {
+			return err
+		}
+		var every []string
+		for _, s := range curves.Specs() {
+			every = append(every, string(s))
+		}
+		for _, t := range all {
+			specs := every
 			if t.server != "ecdkp" {
 				specs = peerSpecs
 			}
-			res, err := drive(t, specs, 32, 30*time.Second, 20000)
+			res, err := driveOnce(t, specs, 32, 30*time.Second, 20000)
 			if err != nil {
 				return err
 			}
@@ -162,7 +204,10 @@ func runPeer(args []string) error {
 		}
 	}
 	if *profileSeconds > 0 {
-		p, err := profile(ecdkp.addrs["pprof"], ecdkpAWS, *profileSeconds, dir, *pprofOut)
+		t := all[0]
+		t.cred = creds[nextCred%len(creds)]
+		nextCred++
+		p, err := profile(t.pprofAddr, t, *profileSeconds, dir, *pprofOut)
 		if err != nil {
 			return err
 		}
@@ -179,6 +224,17 @@ func runPeer(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+// ecdkpOnly drops local-kms from targets.
+func ecdkpOnly(targets []*target) []*target {
+	var out []*target
+	for _, t := range targets {
+		if t.server == "ecdkp" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func isPeerSpec(s string) bool {

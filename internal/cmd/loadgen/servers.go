@@ -96,12 +96,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// startEcdkp creates a keyring with one master key in dir and serves it
-// on 127.0.0.1 with AK/SK and SigV4 for the access key, the audit trail in
-// a file and the request log in another, and /metrics (and, when
-// profiling, pprof) on loopback.
-func startEcdkp(bin, dir string, cred credential, pprof bool) (*server, string, string, error) {
+// startEcdkp creates a keyring with one master key in dir (once) and
+// serves it on 127.0.0.1 with AK/SK and SigV4 for the access keys (a
+// credentials file), the audit trail in a file and the request log in
+// another, and /metrics (and, when profiling, pprof) on loopback.
+func startEcdkp(bin, dir string, creds []credential, pprof bool) (*server, string, string, error) {
 	kr := filepath.Join(dir, "keyring.json")
+	if b, err := os.ReadFile(filepath.Join(dir, "key.json")); err == nil {
+		var md struct{ KeyID, Project string }
+		if err := json.Unmarshal(b, &md); err != nil {
+			return nil, "", "", err
+		}
+		s, err := serveEcdkp(bin, dir, kr, creds, pprof)
+		return s, md.KeyID, md.Project, err
+	}
 	out, err := exec.Command(bin, "keys", "create", "--keyring", kr).Output()
 	if err != nil {
 		var ee *exec.ExitError
@@ -120,7 +128,37 @@ func startEcdkp(bin, dir string, cred credential, pprof bool) (*server, string, 
 	if md.Project == "" {
 		md.Project = "00000000000000000000000000000000"
 	}
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--keyring", kr, "--ak", cred.ak, "--region", cred.region,
+	b, _ := json.Marshal(struct{ KeyID, Project string }{md.KeyID, md.Project})
+	if err := os.WriteFile(filepath.Join(dir, "key.json"), b, 0o600); err != nil {
+		return nil, "", "", err
+	}
+	s, err := serveEcdkp(bin, dir, kr, creds, pprof)
+	return s, md.KeyID, md.Project, err
+}
+
+// serveEcdkp starts `ecdkp serve` on the keyring.
+func serveEcdkp(bin, dir, kr string, creds []credential, pprof bool) (*server, error) {
+	type entry struct {
+		Principal string   `json:"principal"`
+		Projects  []string `json:"projects"`
+		AccessKey string   `json:"access_key"`
+		SecretKey string   `json:"secret_key"`
+	}
+	var doc struct {
+		Credentials []entry `json:"credentials"`
+	}
+	for i, c := range creds {
+		doc.Credentials = append(doc.Credentials, entry{Principal: fmt.Sprintf("loadgen%d", i), Projects: []string{}, AccessKey: c.ak, SecretKey: c.sk})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	credFile := filepath.Join(dir, "credentials.json")
+	if err := os.WriteFile(credFile, b, 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--keyring", kr, "--credentials", credFile, "--region", creds[0].region,
 		"--audit-log", filepath.Join(dir, "audit.log"), "--metrics-addr", "127.0.0.1:0"}
 	want := []string{"serving", "metrics"}
 	if pprof {
@@ -128,16 +166,16 @@ func startEcdkp(bin, dir string, cred credential, pprof bool) (*server, string, 
 		want = append(want, "pprof")
 	}
 	var addrs map[string]string
-	s, err := start(bin, args, []string{"ECDKP_SK=" + cred.sk}, filepath.Join(dir, "ecdkp-serve.log"), func(b []byte) bool {
+	s, err := start(bin, args, nil, filepath.Join(dir, "ecdkp-serve.log"), func(b []byte) bool {
 		var ok bool
 		addrs, ok = ecdkpLines(b, want...)
 		return ok
 	})
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	s.addrs = addrs
-	return s, md.KeyID, md.Project, nil
+	return s, nil
 }
 
 var localKMSStarted = regexp.MustCompile(`Local KMS started on [0-9.]+:(\d+)`)
