@@ -150,7 +150,7 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 	p("`scripts/peerbench` (loadgen): `ecdkp serve` and local-kms on 127.0.0.1, driven by one client with the same\n")
 	p("AWS `GenerateDataKeyPair` requests, each signed anew with SigV4 and a unique nonce header (local-kms does not\n")
 	p("check signatures); ecdkp's Huawei dialect with AK/SK signing too. ecdkp runs with its audit trail (a file) and\n")
-	p("request log (a file) on, TLS off. %d repetitions of %.0f s per configuration, the servers alternated within\n", r.Reps, r.Seconds)
+	p("request log (a file) on, TLS off. %d repetitions of %g s per configuration, the servers alternated within\n", r.Reps, r.Seconds)
 	p("each repetition (which goes first rotates); medians over the repetitions. Server CPU is utime+stime of the\n")
 	p("server process (/proc/PID/stat) over the repetition divided by the requests answered; raw GenerateKey is\n")
 	p("key generation alone in the client's process, CPU per key, measured between the repetitions of the same run.\n")
