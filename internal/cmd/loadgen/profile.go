@@ -63,7 +63,7 @@ const runtimeCategory = "runtime (scheduler, netpoll, other)"
 // isSyscall tells a frame inside a system call.
 func isSyscall(fn string) bool {
 	return strings.HasPrefix(fn, "syscall.Syscall") || strings.HasPrefix(fn, "syscall.RawSyscall") ||
-		strings.HasPrefix(fn, "internal/runtime/syscall.") || strings.HasPrefix(fn, "syscall.rawSyscall") ||
+		strings.HasPrefix(fn, "internal/runtime/syscall") || strings.HasPrefix(fn, "syscall.rawSyscall") ||
 		strings.HasPrefix(fn, "syscall.rawVforkSyscall") || fn == "runtime.write1" || fn == "runtime.futex" ||
 		fn == "runtime.epollwait" || fn == "runtime.usleep"
 }
