@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"io"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ecdkp/ecdkp/internal/jsonwrite"
 )
 
 // AuditRecord is one operation in the audit trail: who asked for what, in
@@ -151,22 +153,34 @@ type auditJSON struct {
 	Decision          string `json:"decision,omitempty"`
 	DecidedBy         string `json:"decided_by,omitempty"`
 	RemoteAddr        string `json:"remote_addr,omitempty"`
+	// time is the record's Time, formatted (RFC 3339, UTC) by appendJSON
+	// when Time is "".
+	time time.Time
 }
 
 // Audit implements Auditor. A failed write is dropped: the trail is
 // best-effort, the operation's answer is not held hostage to it.
 func (a *JSONAuditor) Audit(_ context.Context, r *AuditRecord) {
+	j := newAuditJSON(r, a.code)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.buf = append(j.appendJSON(a.buf[:0]), '\n')
+	_, _ = a.w.Write(a.buf)
+}
+
+// newAuditJSON is the line of a record.
+func newAuditJSON(r *AuditRecord, code func(dialect string, f Failure) string) auditJSON {
 	j := auditJSON{
-		Time: r.Time.UTC().Format(time.RFC3339Nano), RequestID: r.Caller.RequestID, Dialect: r.Caller.Dialect,
+		RequestID: r.Caller.RequestID, Dialect: r.Caller.Dialect,
 		Action: r.Action, Principal: r.Caller.Principal, Credential: r.Caller.Credential, AuthMethod: r.Caller.Method,
 		Project: r.Caller.ProjectID, KeyID: r.KeyID, KeySpec: r.KeySpec, Holder: r.Holder,
 		WrappingAlgorithm: r.WrappingAlgorithm, WithPlainText: r.Holder == HolderPlaintext, Sequence: r.Sequence,
-		Outcome: "ok", RemoteAddr: r.Caller.RemoteAddr,
+		Outcome: "ok", RemoteAddr: r.Caller.RemoteAddr, time: r.Time,
 	}
 	if r.Failure != 0 {
 		j.Outcome, j.Message = r.Failure.String(), r.Message
-		if a.code != nil {
-			j.ErrorCode = a.code(r.Caller.Dialect, r.Failure)
+		if code != nil {
+			j.ErrorCode = code(r.Caller.Dialect, r.Failure)
 		}
 	}
 	if r.Decision != nil {
@@ -175,12 +189,50 @@ func (a *JSONAuditor) Audit(_ context.Context, r *AuditRecord) {
 			j.Decision = "allowed"
 		}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	b, err := json.Marshal(j)
-	if err != nil {
-		return
+	return j
+}
+
+// appendJSON appends the line as encoding/json marshals auditJSON (a test
+// holds the two equal), without its reflection and allocations: the
+// audit trail is written on every request.
+func (j *auditJSON) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"time":"`...)
+	if j.Time != "" {
+		dst = append(dst, j.Time...)
+	} else {
+		dst = j.time.UTC().AppendFormat(dst, time.RFC3339Nano)
 	}
-	a.buf = append(append(a.buf[:0], b...), '\n')
-	_, _ = a.w.Write(a.buf)
+	dst = append(dst, '"')
+	opt := func(dst []byte, name, v string) []byte {
+		if v == "" {
+			return dst
+		}
+		return req(dst, name, v)
+	}
+	dst = opt(dst, `,"request_id":`, j.RequestID)
+	dst = opt(dst, `,"dialect":`, j.Dialect)
+	dst = req(dst, `,"action":`, j.Action)
+	dst = opt(dst, `,"principal":`, j.Principal)
+	dst = opt(dst, `,"credential":`, j.Credential)
+	dst = opt(dst, `,"auth_method":`, j.AuthMethod)
+	dst = opt(dst, `,"project":`, j.Project)
+	dst = opt(dst, `,"key_id":`, j.KeyID)
+	dst = opt(dst, `,"key_spec":`, j.KeySpec)
+	dst = opt(dst, `,"holder":`, j.Holder)
+	dst = opt(dst, `,"wrapping_algorithm":`, j.WrappingAlgorithm)
+	dst = append(dst, `,"with_plain_text":`...)
+	dst = strconv.AppendBool(dst, j.WithPlainText)
+	dst = opt(dst, `,"sequence":`, j.Sequence)
+	dst = req(dst, `,"outcome":`, j.Outcome)
+	dst = opt(dst, `,"error_code":`, j.ErrorCode)
+	dst = opt(dst, `,"message":`, j.Message)
+	dst = opt(dst, `,"decision":`, j.Decision)
+	dst = opt(dst, `,"decided_by":`, j.DecidedBy)
+	dst = opt(dst, `,"remote_addr":`, j.RemoteAddr)
+	return append(dst, '}')
+}
+
+// req appends one member (name is its ,"name": prefix).
+func req(dst []byte, name, v string) []byte {
+	return jsonwrite.AppendString(append(dst, name...), v)
 }

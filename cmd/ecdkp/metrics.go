@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,35 @@ type metrics struct {
 	storeErrs prometheus.Counter
 	reloads   *prometheus.CounterVec
 	draining  atomic.Bool
+	// The children of the vectors by their label values, resolved once:
+	// every request would otherwise hash its labels and lock the vector.
+	requestsBy children[[4]string, prometheus.Counter]
+	latencyBy  children[[2]string, prometheus.Observer]
+	keygenBy   children[curves.Spec, prometheus.Observer]
+}
+
+// children caches the children of a metric vector by label values (their
+// values are few: every caller-given one is bounded).
+type children[K comparable, V any] struct {
+	mu sync.RWMutex
+	m  map[K]V
+}
+
+func (c *children[K, V]) get(k K) (V, bool) {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *children[K, V]) put(k K, v V) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[K]V)
+	}
+	c.m[k] = v
+	return v
 }
 
 func newMetrics() *metrics {
@@ -81,7 +111,12 @@ func (m *metrics) Audit(_ context.Context, r *provider.AuditRecord) {
 	if dialect == "" {
 		dialect = "inprocess"
 	}
-	m.requests.WithLabelValues(dialect, r.Action, boundedSpec(r.KeySpec), code).Inc()
+	spec := boundedSpec(r.KeySpec)
+	c, ok := m.requestsBy.get([4]string{dialect, r.Action, spec, code})
+	if !ok {
+		c = m.requestsBy.put([4]string{dialect, r.Action, spec, code}, m.requests.WithLabelValues(dialect, r.Action, spec, code))
+	}
+	c.Inc()
 }
 
 // boundedSpec keeps the label's values few: a caller's unknown spec is
@@ -98,7 +133,11 @@ func boundedSpec(spec string) string {
 
 // KeyGenerated implements provider.Observer.
 func (m *metrics) KeyGenerated(spec curves.Spec, d time.Duration) {
-	m.keygen.WithLabelValues(string(spec)).Observe(d.Seconds())
+	o, ok := m.keygenBy.get(spec)
+	if !ok {
+		o = m.keygenBy.put(spec, m.keygen.WithLabelValues(string(spec)))
+	}
+	o.Observe(d.Seconds())
 }
 
 // KeyStoreError implements provider.Observer.
@@ -130,7 +169,11 @@ func (m *metrics) measure(next http.Handler) http.Handler {
 				op = tail
 			}
 		}
-		m.latency.WithLabelValues(dialect, op).Observe(time.Since(start).Seconds())
+		o, ok := m.latencyBy.get([2]string{dialect, op})
+		if !ok {
+			o = m.latencyBy.put([2]string{dialect, op}, m.latency.WithLabelValues(dialect, op))
+		}
+		o.Observe(time.Since(start).Seconds())
 	})
 }
 

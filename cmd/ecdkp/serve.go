@@ -28,6 +28,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	auditLog := fs.String("audit-log", "", "append one JSON audit record per request to this file (default: stderr)")
 	pf := addPolicyFlags(fs)
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus), /healthz and /readyz on this address, e.g. 127.0.0.1:9090")
+	pprofAddr := fs.String("pprof-addr", "", "debugging: serve Go's CPU and memory profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT, how long requests in flight may take to finish")
 	awsAccount := fs.String("aws-account", keystore.DefaultProject, "the account (project) of AWS requests whose credential is not bound to one project and whose KeyId is no ARN")
 	sf := addStoreFlags(fs)
@@ -127,6 +128,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("metrics", "addr", mln.Addr().String())
 		go func() { _ = msrv.Serve(mln) }()
 		defer msrv.Close()
+	}
+	if *pprofAddr != "" {
+		stopPprof, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "keystore", kr.where,
 		"default_key_id", md.KeyID, "default_project", md.Project, "credentials", creds.summary, "policy", *pf.policy)

@@ -65,6 +65,10 @@ type Object struct {
 	Path    string
 	Members []Member
 	asked   []string // the names the accessors were asked for
+	// The first members and asked names live in the object itself, so a
+	// request body costs few allocations.
+	members [4]Member
+	askedIn [12]string
 }
 
 // Error is a body that is not the JSON the caller expects; its message says
@@ -75,9 +79,10 @@ func (e *Error) Error() string { return e.Msg }
 
 func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
-// Parse reads one JSON object from body.
+// Parse reads one JSON object from body. The strings it returns share
+// one copy of body.
 func Parse(body []byte) (*Object, error) {
-	p := &parser{b: body}
+	p := &parser{b: body, s: string(body)}
 	p.space()
 	if p.i == len(p.b) {
 		return nil, errorf("request body is empty; a JSON object is required")
@@ -102,6 +107,7 @@ func Parse(body []byte) (*Object, error) {
 
 type parser struct {
 	b []byte
+	s string // b as a string: strings without escapes are slices of it
 	i int
 }
 
@@ -168,6 +174,7 @@ func (p *parser) literal(lit string) error {
 func (p *parser) object(path string, depth int) (*Object, error) {
 	p.i++ // {
 	o := &Object{Path: path}
+	o.Members, o.asked = o.members[:0], o.askedIn[:0]
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -277,7 +284,7 @@ func (p *parser) number() (string, error) {
 			return "", p.syntax("a digit was expected")
 		}
 	}
-	return string(p.b[start:p.i]), nil
+	return p.s[start:p.i], nil
 }
 
 // str reads a string, refusing control characters and invalid UTF-8 (an
@@ -288,12 +295,12 @@ func (p *parser) str() (string, error) {
 	for p.i < len(p.b) { // fast path: no escapes
 		c := p.b[p.i]
 		if c == '"' {
-			s := p.b[start:p.i]
+			s := p.s[start:p.i]
 			p.i++
-			if !utf8.Valid(s) {
+			if !utf8.ValidString(s) {
 				return "", errorf("request body is not valid JSON: a string before byte %d is not UTF-8", p.i)
 			}
-			return string(s), nil
+			return s, nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -425,7 +432,8 @@ func (o *Object) String(name string) (string, error) {
 	return v.Str, nil
 }
 
-// OptString takes a string member that may be absent (nil).
+// OptString takes a string member that may be absent (nil). The pointer
+// is to the member's value in o.
 func (o *Object) OptString(name string) (*string, error) {
 	v := o.take(name)
 	if v == nil {
@@ -434,11 +442,11 @@ func (o *Object) OptString(name string) (*string, error) {
 	if v.Kind != String {
 		return nil, o.typeError(name, String, v.Kind)
 	}
-	s := v.Str
-	return &s, nil
+	return &v.Str, nil
 }
 
-// Bool takes a boolean member that may be absent (nil).
+// Bool takes a boolean member that may be absent (nil). The pointer is to
+// the member's value in o.
 func (o *Object) Bool(name string) (*bool, error) {
 	v := o.take(name)
 	if v == nil {
@@ -447,8 +455,7 @@ func (o *Object) Bool(name string) (*bool, error) {
 	if v.Kind != Bool {
 		return nil, o.typeError(name, Bool, v.Kind)
 	}
-	b := v.Bool
-	return &b, nil
+	return &v.Bool, nil
 }
 
 // Object takes an object member that may be absent (nil).

@@ -50,6 +50,18 @@ func AppendObject(dst []byte, fields []Field) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain marks the ASCII bytes written as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string, escaped as encoding/json
+// escapes it by default (see appendJSONString).
+func AppendString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONString appends s as a JSON string escaped as encoding/json
 // escapes it by default: quote and backslash, control characters (\b \f
 // \n \r \t by name), <, > and & for HTML safety, U+2028 and U+2029, and
@@ -60,7 +72,7 @@ func appendJSONString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plain[c] {
 				i++
 				continue
 			}

@@ -2,10 +2,10 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // AKSKAuthenticator verifies SDK-HMAC-SHA256 signatures. Create it with
@@ -142,8 +142,8 @@ func (a *AKSKAuthenticator) Authenticate(r *http.Request, body []byte) (Principa
 		return Principal{}, reject("aksk: %d %s headers, want one", len(dates), DateHeader)
 	}
 	date := dates[0]
-	t, err := time.Parse(DateFormat, date)
-	if err != nil || t.Format(DateFormat) != date {
+	t, ok := parseSigningTime(date)
+	if !ok {
 		return Principal{}, reject("aksk: %s %q is not in the form %s", DateHeader, clip(date), DateFormat)
 	}
 	now := a.cfg.now()
@@ -154,18 +154,20 @@ func (a *AKSKAuthenticator) Authenticate(r *http.Request, body []byte) (Principa
 		return Principal{}, reject("aksk: AK/SK authentication is not configured")
 	}
 
-	bodyHash := hexSHA256(body)
+	var hashBuf [2 * sha256.Size]byte
+	bodyHash := appendHexSHA256(hashBuf[:0], body)
 	if cs := r.Header.Values(ContentSHA256Header); len(cs) > 0 {
 		switch {
 		case len(cs) > 1:
 			return Principal{}, reject("aksk: %d %s headers, want at most one", len(cs), ContentSHA256Header)
 		case cs[0] == unsignedPayload:
 			return Principal{}, reject("aksk: %s is %s: the signature must cover the body", ContentSHA256Header, unsignedPayload)
-		case cs[0] != bodyHash:
+		case cs[0] != string(bodyHash):
 			return Principal{}, reject("aksk: %s does not match the body", ContentSHA256Header)
 		}
 	}
-	canonical, err := canonicalRequest(r.Method, r.URL, r.Host, r.Header, auth.signed, bodyHash)
+	var canonBuf [1024]byte
+	canonical, err := appendCanonicalRequest(canonBuf[:0], r.Method, r.URL, r.Host, r.Header, auth.signed, bodyHash)
 	if err != nil {
 		return Principal{}, reject("aksk: %v", err)
 	}

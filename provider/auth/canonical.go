@@ -85,6 +85,16 @@ func canonicalURI(u *url.URL) (string, error) {
 	return p, nil
 }
 
+// plainPath reports whether p holds only unreserved bytes and "/".
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if !unreserved(p[i]) && p[i] != '/' {
+			return false
+		}
+	}
+	return true
+}
+
 // canonicalQuery decodes the raw query and encodes it in the SDK's order:
 // keys sorted, then the values of each key sorted, both before escaping.
 func canonicalQuery(raw string) (string, error) {
@@ -121,19 +131,29 @@ func canonicalQuery(raw string) (string, error) {
 // header, values trimmed and sorted. "host" takes its value from host. A
 // signed header missing from the request is an error.
 func canonicalHeaders(h http.Header, host string, signed []string) (string, error) {
-	byName := make(map[string][]string, len(h))
-	for k, v := range h {
-		lk := strings.ToLower(k)
-		byName[lk] = append(byName[lk], v...)
+	b, err := appendCanonicalHeaders(nil, h, host, signed)
+	if err != nil {
+		return "", err
 	}
-	var b strings.Builder
+	return string(b), nil
+}
+
+// appendCanonicalHeaders appends what canonicalHeaders returns. The values
+// of a name are those of all its spellings in h (a server's map has one).
+func appendCanonicalHeaders(dst []byte, h http.Header, host string, signed []string) ([]byte, error) {
 	for _, name := range signed {
-		vals := byName[name]
+		var vals []string
 		if name == "host" {
-			vals = []string{host}
+			dst = appendHeaderLine(dst, name, strings.TrimSpace(host))
+			continue
 		}
+		vals = lowerValues(h, name)
 		if len(vals) == 0 {
-			return "", fmt.Errorf("signed header %q is not in the request", clip(name))
+			return dst, fmt.Errorf("signed header %q is not in the request", clip(name))
+		}
+		if len(vals) == 1 {
+			dst = appendHeaderLine(dst, name, strings.TrimSpace(vals[0]))
+			continue
 		}
 		vals = slices.Clone(vals)
 		for i := range vals {
@@ -141,31 +161,96 @@ func canonicalHeaders(h http.Header, host string, signed []string) (string, erro
 		}
 		slices.Sort(vals)
 		for _, v := range vals {
-			b.WriteString(name)
-			b.WriteByte(':')
-			b.WriteString(v)
-			b.WriteByte('\n')
+			dst = appendHeaderLine(dst, name, v)
 		}
 	}
-	return b.String(), nil
+	return dst, nil
+}
+
+// lowerValues returns the values of every header whose
+// strings.ToLower(name) is lower, in no particular order.
+func lowerValues(h http.Header, lower string) []string {
+	match := func(k string) bool {
+		if isASCII(k) {
+			return lowerEq(k, lower)
+		}
+		return strings.ToLower(k) == lower
+	}
+	first, n := "", 0
+	for k := range h {
+		if match(k) {
+			first = k
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return h[first]
+	}
+	var vals []string
+	for k, v := range h {
+		if match(k) {
+			vals = append(vals, v...)
+		}
+	}
+	return vals
+}
+
+func appendHeaderLine(dst []byte, name, v string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ':')
+	dst = append(dst, v...)
+	return append(dst, '\n')
 }
 
 // canonicalRequest builds the SDK's canonical request.
 func canonicalRequest(method string, u *url.URL, host string, h http.Header, signed []string, bodyHash string) (string, error) {
-	uri, err := canonicalURI(u)
+	b, err := appendCanonicalRequest(nil, method, u, host, h, signed, []byte(bodyHash))
 	if err != nil {
 		return "", err
+	}
+	return string(b), nil
+}
+
+// appendCanonicalRequest appends what canonicalRequest returns.
+func appendCanonicalRequest(dst []byte, method string, u *url.URL, host string, h http.Header, signed []string, bodyHash []byte) ([]byte, error) {
+	// A path of unreserved bytes and "/" is its own canonical form but
+	// for the final "/".
+	uri := u.EscapedPath()
+	plain := plainPath(uri)
+	if !plain {
+		var err error
+		if uri, err = canonicalURI(u); err != nil {
+			return dst, err
+		}
 	}
 	query, err := canonicalQuery(u.RawQuery)
 	if err != nil {
-		return "", err
+		return dst, err
 	}
-	headers, err := canonicalHeaders(h, host, signed)
-	if err != nil {
-		return "", err
+	dst = append(dst, method...)
+	dst = append(dst, '\n')
+	dst = append(dst, uri...)
+	if plain && !strings.HasSuffix(uri, "/") {
+		dst = append(dst, '/')
 	}
-	return method + "\n" + uri + "\n" + query + "\n" + headers + "\n" +
-		strings.Join(signed, ";") + "\n" + bodyHash, nil
+	dst = append(dst, '\n')
+	dst = append(dst, query...)
+	dst = append(dst, '\n')
+	if dst, err = appendCanonicalHeaders(dst, h, host, signed); err != nil {
+		return dst, err
+	}
+	dst = append(dst, '\n')
+	for i, s := range signed {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, s...)
+	}
+	dst = append(dst, '\n')
+	return append(dst, bodyHash...), nil
 }
 
 // hexSHA256 is the lower-case hex SHA-256 of b.
@@ -176,7 +261,13 @@ func hexSHA256(b []byte) string {
 
 // signature is HMAC-SHA256(sk, string to sign) for a canonical request
 // signed at date (in DateFormat).
-func signature(sk, date, canonical string) []byte {
-	sig := hmacSHA256([]byte(sk), Algorithm+"\n"+date+"\n"+hexSHA256([]byte(canonical)))
+func signature[T string | []byte](sk, date string, canonical T) []byte {
+	var sts [len(Algorithm) + len(DateFormat) + 2 + 2*sha256.Size]byte
+	b := append(append(append(append(sts[:0], Algorithm...), '\n'), date...), '\n')
+	b = appendHexSHA256(b, canonical)
+	var kb [128]byte
+	key := append(kb[:0], sk...)
+	sig := hmacSHA256(key, b)
+	clear(kb[:])
 	return sig[:]
 }

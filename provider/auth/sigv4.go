@@ -2,12 +2,12 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // SigV4Authenticator verifies AWS Signature Version 4 in the Authorization
@@ -15,6 +15,7 @@ import (
 type SigV4Authenticator struct {
 	lookup AccessKeyLookup
 	cfg    config
+	keys   v4KeyCache
 }
 
 // SigV4 returns an Authenticator that verifies AWS Signature Version 4
@@ -59,10 +60,15 @@ func parseV4Authorization(v string) (v4Authorization, error) {
 				return a, reject("sigv4: Credential given twice in the Authorization header")
 			}
 			seenCred = true
-			f := strings.Split(val, "/")
-			if len(f) != 5 {
+			if strings.Count(val, "/") != 4 {
 				return a, reject("sigv4: Credential is not access-key/date/region/service/aws4_request")
 			}
+			var f [5]string
+			tail := val
+			for i := range 4 {
+				f[i], tail, _ = strings.Cut(tail, "/")
+			}
+			f[4] = tail
 			a.accessKey, a.date, a.region, a.service = f[0], f[1], f[2], f[3]
 			switch {
 			case a.accessKey == "" || strings.ContainsAny(a.accessKey, " \t"):
@@ -156,7 +162,7 @@ func (a *SigV4Authenticator) Authenticate(r *http.Request, body []byte) (Princip
 		return Principal{}, reject("sigv4: SignedHeaders must include %q", req)
 	}
 	for k := range r.Header {
-		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-") && !slices.Contains(auth.signed, lk) {
+		if !signedV4(k, auth.signed) {
 			return Principal{}, reject("sigv4: header %s is not signed; every X-Amz-* header must be", clip(k))
 		}
 	}
@@ -169,8 +175,8 @@ func (a *SigV4Authenticator) Authenticate(r *http.Request, body []byte) (Princip
 		return Principal{}, reject("sigv4: %d %s headers, want one", len(dates), AmzDateHeader)
 	}
 	amzDate := dates[0]
-	t, err := time.Parse(DateFormat, amzDate)
-	if err != nil || t.Format(DateFormat) != amzDate {
+	t, ok := parseSigningTime(amzDate)
+	if !ok {
 		return Principal{}, reject("sigv4: %s %q is not in the form %s", AmzDateHeader, clip(amzDate), DateFormat)
 	}
 	switch {
@@ -189,22 +195,25 @@ func (a *SigV4Authenticator) Authenticate(r *http.Request, body []byte) (Princip
 		return Principal{}, reject("sigv4: SigV4 authentication is not configured")
 	}
 
-	bodyHash := hexSHA256(body)
+	var hashBuf [2 * sha256.Size]byte
+	bodyHash := appendHexSHA256(hashBuf[:0], body)
 	if cs := r.Header.Values(AmzContentSHA256Header); len(cs) > 0 {
 		switch {
 		case len(cs) > 1:
 			return Principal{}, reject("sigv4: %d %s headers, want at most one", len(cs), AmzContentSHA256Header)
 		case cs[0] == unsignedPayload || strings.HasPrefix(cs[0], "STREAMING-"):
 			return Principal{}, reject("sigv4: %s is %s: the signature must cover the body", AmzContentSHA256Header, clip(cs[0]))
-		case cs[0] != bodyHash:
+		case cs[0] != string(bodyHash):
 			return Principal{}, reject("sigv4: %s does not match the body", AmzContentSHA256Header)
 		}
 	}
-	canonical, err := a.canonical(r, auth.signed, bodyHash)
+	var canonBuf [1024]byte
+	canonical, err := a.appendCanonical(canonBuf[:0], r, auth.signed, bodyHash)
 	if err != nil {
 		return Principal{}, reject("sigv4: %v", err)
 	}
-	sts := stringToSignV4(amzDate, credentialScope(auth.date, auth.region, auth.service), canonical)
+	var stsBuf [256]byte
+	sts := appendStringToSignV4(stsBuf[:0], amzDate, auth.date, auth.region, auth.service, sha256.Sum256(canonical))
 
 	// As for AK/SK: an unknown access key costs the same HMACs and gets
 	// the same message as a wrong signature.
@@ -212,7 +221,9 @@ func (a *SigV4Authenticator) Authenticate(r *http.Request, body []byte) (Princip
 	if !known || sk == "" {
 		sk, known = unknownKeySecret, false
 	}
-	if !hmac.Equal(signatureV4(sk, auth.date, auth.region, auth.service, sts), auth.signature) || !known {
+	key := a.keys.signingKey(v4KeyID{accessKey: auth.accessKey, secret: sk, date: auth.date, region: auth.region, service: auth.service})
+	sig := hmacSHA256(key[:], sts)
+	if !hmac.Equal(sig[:], auth.signature) || !known {
 		return Principal{}, reject("sigv4: %s", mismatch)
 	}
 	if err := a.cfg.admit(r.Context(), "sigv4", auth.accessKey, auth.signature, now, t); err != nil {
@@ -224,23 +235,69 @@ func (a *SigV4Authenticator) Authenticate(r *http.Request, body []byte) (Princip
 
 // canonical builds the canonical request of a received request.
 func (a *SigV4Authenticator) canonical(r *http.Request, signed []string, bodyHash string) (string, error) {
-	uri, err := canonicalURIV4(r.URL)
+	b, err := a.appendCanonical(nil, r, signed, []byte(bodyHash))
 	if err != nil {
 		return "", err
+	}
+	return string(b), nil
+}
+
+// appendCanonical appends the canonical request of a received request.
+func (a *SigV4Authenticator) appendCanonical(dst []byte, r *http.Request, signed []string, bodyHash []byte) ([]byte, error) {
+	uri, err := canonicalURIV4(r.URL)
+	if err != nil {
+		return dst, err
 	}
 	query, err := canonicalQueryV4(r.URL.RawQuery)
 	if err != nil {
-		return "", err
+		return dst, err
 	}
 	// A server keeps Content-Length in the header map; a request built in
 	// process may have only r.ContentLength.
-	cl := strings.Join(r.Header.Values("Content-Length"), ",")
+	cl := ""
+	if vals := r.Header.Values("Content-Length"); len(vals) == 1 {
+		cl = vals[0]
+	} else {
+		cl = strings.Join(vals, ",")
+	}
+	var clBuf [20]byte
 	if cl == "" && r.ContentLength > 0 {
-		cl = strconv.FormatInt(r.ContentLength, 10)
+		cl = string(strconv.AppendInt(clBuf[:0], r.ContentLength, 10))
 	}
-	headers, err := canonicalHeadersV4(r.Header, r.Host, cl, signed)
-	if err != nil {
-		return "", err
+	dst = append(dst, r.Method...)
+	dst = append(dst, '\n')
+	dst = append(dst, uri...)
+	dst = append(dst, '\n')
+	dst = append(dst, query...)
+	dst = append(dst, '\n')
+	if dst, err = appendCanonicalHeadersV4(dst, r.Header, r.Host, cl, signed); err != nil {
+		return dst, err
 	}
-	return canonicalRequestV4(r.Method, uri, query, headers, signed, bodyHash), nil
+	dst = append(dst, '\n')
+	for i, s := range signed {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, s...)
+	}
+	dst = append(dst, '\n')
+	return append(dst, bodyHash...), nil
+}
+
+// signedV4 reports whether header k may be in a request whose signature
+// covers signed: every X-Amz-* header must be signed.
+func signedV4(k string, signed []string) bool {
+	if !isASCII(k) { // the general rule, for a map built in process
+		lk := strings.ToLower(k)
+		return !strings.HasPrefix(lk, "x-amz-") || slices.Contains(signed, lk)
+	}
+	if len(k) < 6 || !lowerEq(k[:6], "x-amz-") {
+		return true
+	}
+	for _, s := range signed {
+		if lowerEq(k, s) {
+			return true
+		}
+	}
+	return false
 }

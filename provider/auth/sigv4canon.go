@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -126,35 +127,46 @@ func collapseSpaces(v string) string {
 // "content-length" is contentLength (empty: not in the request). A signed
 // header missing from the request is an error.
 func canonicalHeadersV4(h http.Header, host, contentLength string, signed []string) (string, error) {
-	var b strings.Builder
+	b, err := appendCanonicalHeadersV4(nil, h, host, contentLength, signed)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// appendCanonicalHeadersV4 appends what canonicalHeadersV4 returns.
+func appendCanonicalHeadersV4(dst []byte, h http.Header, host, contentLength string, signed []string) ([]byte, error) {
 	for _, name := range signed {
+		var one string // the value of host or content-length
 		var vals []string
 		switch name {
 		case "host":
-			if host != "" {
-				vals = []string{host}
-			}
+			one = host
 		case "content-length":
-			if contentLength != "" {
-				vals = []string{contentLength}
-			}
+			one = contentLength
 		default:
 			vals = headerValues(h, name)
+			if len(vals) == 0 {
+				return dst, fmt.Errorf("signed header %q is not in the request", clip(name))
+			}
 		}
-		if len(vals) == 0 {
-			return "", fmt.Errorf("signed header %q is not in the request", clip(name))
+		if vals == nil && one == "" {
+			return dst, fmt.Errorf("signed header %q is not in the request", clip(name))
 		}
-		b.WriteString(name)
-		b.WriteByte(':')
+		dst = append(dst, name...)
+		dst = append(dst, ':')
+		if vals == nil {
+			dst = appendCollapsed(dst, one)
+		}
 		for i, v := range vals {
 			if i > 0 {
-				b.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			b.WriteString(collapseSpaces(v))
+			dst = appendCollapsed(dst, v)
 		}
-		b.WriteByte('\n')
+		dst = append(dst, '\n')
 	}
-	return b.String(), nil
+	return dst, nil
 }
 
 // headerValues returns the values of the header whose lower-case name is
@@ -162,17 +174,26 @@ func canonicalHeadersV4(h http.Header, host, contentLength string, signed []stri
 // when it was written directly) yields them in the order of the sorted
 // spellings, so the result is deterministic.
 func headerValues(h http.Header, lower string) []string {
+	// Usually one spelling (a server's map has only canonical keys): no
+	// list of them is made.
+	first, n := "", 0
+	for k := range h {
+		if strings.EqualFold(k, lower) {
+			first = k
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return h[first]
+	}
 	var keys []string
 	for k := range h {
 		if strings.EqualFold(k, lower) {
 			keys = append(keys, k)
 		}
-	}
-	switch len(keys) {
-	case 0:
-		return nil
-	case 1:
-		return h[keys[0]]
 	}
 	slices.Sort(keys)
 	var vals []string
@@ -202,7 +223,7 @@ func stringToSignV4(amzDate, scope, canonical string) string {
 // SigV4 computes five HMACs per request, and crypto/hmac's setup costs
 // more than hashing these short inputs. Inputs of up to 192 bytes are
 // hashed from a stack buffer.
-func hmacSHA256(key []byte, data string) [sha256.Size]byte {
+func hmacSHA256[T string | []byte](key []byte, data T) [sha256.Size]byte {
 	const block = sha256.BlockSize
 	var k [block]byte
 	if len(key) > block {
@@ -235,10 +256,36 @@ func hmacSHA256(key []byte, data string) [sha256.Size]byte {
 // then the date, region, service and "aws4_request") and returns
 // HMAC-SHA256(signing key, string to sign).
 func signatureV4(secret, date, region, service, stringToSign string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k[:], region)
-	k = hmacSHA256(k[:], service)
-	k = hmacSHA256(k[:], v4Terminator)
+	k := deriveSigningKeyV4(secret, date, region, service)
 	sig := hmacSHA256(k[:], stringToSign)
 	return sig[:]
+}
+
+// deriveSigningKeyV4 is the signing key of a secret key for one date,
+// region and service.
+func deriveSigningKeyV4(secret, date, region, service string) [sha256.Size]byte {
+	var seed [4 + 128]byte
+	key := append(append(seed[:0], "AWS4"...), secret...)
+	k := hmacSHA256(key, date)
+	clear(seed[:]) // the secret's copy
+	k = hmacSHA256(k[:], region)
+	k = hmacSHA256(k[:], service)
+	return hmacSHA256(k[:], v4Terminator)
+}
+
+// appendStringToSignV4 appends stringToSignV4(amzDate, scope, canonical)
+// for the SHA-256 of the canonical request.
+func appendStringToSignV4(dst []byte, amzDate, date, region, service string, canonicalSum [sha256.Size]byte) []byte {
+	dst = append(dst, SigV4Algorithm+"\n"...)
+	dst = append(dst, amzDate...)
+	dst = append(dst, '\n')
+	dst = append(dst, date...)
+	dst = append(dst, '/')
+	dst = append(dst, region...)
+	dst = append(dst, '/')
+	dst = append(dst, service...)
+	dst = append(dst, "/"+v4Terminator+"\n"...)
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], canonicalSum[:])
+	return append(dst, h[:]...)
 }

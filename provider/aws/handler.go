@@ -98,17 +98,27 @@ type request struct {
 }
 
 // answer is an operation's success: the members of a body that holds key
-// material (written wiped), or a value for encoding/json.
+// material (written wiped), or a value for encoding/json. The members are
+// held in the answer itself, which stays on the stack.
 type answer struct {
-	secret []jsonwrite.Field
-	value  any
+	secret  [7]jsonwrite.Field
+	nSecret int
+	value   any
+}
+
+// secretAnswer is the answer of a body that holds key material.
+func secretAnswer(fields ...jsonwrite.Field) answer {
+	var a answer
+	a.nSecret = copy(a.secret[:], fields)
+	return a
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := newRequestID()
-	w.Header().Set(RequestIDHeader, rid)
-	w.Header().Set("Cache-Control", "no-store")
+	hdr := w.Header()
+	hdr[RequestIDHeader] = []string{rid}
+	hdr["Cache-Control"] = noStore
 	req := &request{h: h, r: r, caller: provider.Caller{RequestID: rid, Dialect: Dialect, RemoteAddr: r.RemoteAddr}}
 	op := strings.TrimPrefix(r.Header.Get(TargetHeader), targetPrefix)
 	status, errType := http.StatusOK, ""
@@ -118,12 +128,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, c, "internal error")
 			status, errType = c.Status, c.Type
 		}
-		if h.log != nil {
-			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("dialect", Dialect), slog.String("operation", quote.Clip(op, clipLen)),
+		if h.log != nil && h.log.Enabled(r.Context(), slog.LevelInfo) {
+			// The record Logger.LogAttrs would make, without its
+			// runtime.Callers: the source of this line is no news.
+			rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+			rec.AddAttrs(slog.String("dialect", Dialect), slog.String("operation", quote.Clip(op, clipLen)),
 				slog.Int("status", status), slog.String("error_type", errType),
 				slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
 				slog.String("principal", req.caller.Principal))
+			_ = h.log.Handler().Handle(r.Context(), rec)
 		}
 	}()
 	a, c, msg, before := req.serve(op)
@@ -139,9 +152,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, errType = c.Status, c.Type
 		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	if a.secret != nil {
-		jsonwrite.WithBody(a.secret, func(out []byte) {
+	hdr["Content-Type"] = contentTypeValue
+	if a.nSecret > 0 {
+		jsonwrite.WithBody(a.secret[:a.nSecret], func(out []byte) {
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write(out)
 		})
@@ -179,7 +192,7 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 	if !known || !strings.HasPrefix(q.r.Header.Get(TargetHeader), targetPrefix) {
 		return answer{}, refuse(provider.FailNotFound), "unknown operation " + quote.Quote(q.r.Header.Get(TargetHeader), clipLen), true
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != contentType {
+	if ct := r.Header.Get("Content-Type"); ct != contentType && !isContentType(ct) {
 		return answer{}, refuse(provider.FailMalformedJSON), "Content-Type must be " + contentType, true
 	}
 	body, e := readBody(r)
@@ -239,11 +252,30 @@ func pre(f provider.Failure, format string, args ...any) error {
 // ctx is the request's context with its caller, once the project is known.
 func (q *request) ctx() context.Context { return provider.WithCaller(q.r.Context(), q.caller) }
 
+// Header values the handler sets on every answer, shared by all of them
+// (a header map's values are replaced, never written into).
+var (
+	noStore          = []string{"no-store"}
+	contentTypeValue = []string{contentType}
+)
+
+// isContentType reports whether a Content-Type names this dialect's
+// media type (with any parameters).
+func isContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == contentType
+}
+
 func readBody(r *http.Request) ([]byte, *provider.Error) {
 	if r.ContentLength > MaxBodySize {
 		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	body, eof, err := readAtMost(r.Body, r.ContentLength, MaxBodySize+1)
+	if eof {
+		// Read to its end: closing it spares the server discarding
+		// the rest.
+		_ = r.Body.Close()
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, provider.Wrapf(provider.FailCanceled, err, "request canceled while reading the body")
@@ -264,9 +296,42 @@ func parseBody(body []byte) (*jsonobj.Object, *provider.Error) {
 	return o, nil
 }
 
+// readAtMost reads r to its end or to limit bytes, as
+// io.ReadAll(io.LimitReader(r, limit)) does, into one buffer sized for
+// length (the request's Content-Length, when known) and one byte more, so
+// a body of the announced length is read without growing it. eof says the
+// end of r was seen.
+func readAtMost(r io.Reader, length, limit int64) (_ []byte, eof bool, _ error) {
+	size := int64(512)
+	if length > 0 {
+		size = min(length+1, limit)
+	}
+	b := make([]byte, 0, size)
+	for int64(len(b)) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, true, nil
+		}
+		if err != nil {
+			return b, false, err
+		}
+	}
+	return b, false, nil
+}
+
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	hex.Encode(s[9:13], b[4:6])
+	hex.Encode(s[14:18], b[6:8])
+	hex.Encode(s[19:23], b[8:10])
+	hex.Encode(s[24:36], b[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }

@@ -88,5 +88,7 @@ func keyMaterialID(envelopeB64 string) string {
 	copy(in[:16], head[5:21])
 	binary.BigEndian.PutUint32(in[16:], binary.BigEndian.Uint32(head[21:25]))
 	sum := sha256.Sum256(in[:])
-	return hex.EncodeToString(sum[:])
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[:])
 }

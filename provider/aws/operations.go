@@ -170,15 +170,15 @@ func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
 		if err != nil {
 			return answer{}, err
 		}
-		return answer{secret: []jsonwrite.Field{
-			{Name: "KeyId", Value: q.arn(resp.KeyID)},
-			{Name: "KeyPairSpec", Value: resp.KeySpec},
-			{Name: "PublicKey", Value: resp.PublicKey},
-			{Name: "PrivateKeyCiphertextBlob", Value: resp.PrivateKeyCipherText},
-			{Name: "PrivateKeyPlaintext", Value: resp.PrivateKeyPlainText, OmitEmpty: true},
-			{Name: "CiphertextForRecipient", Value: resp.CiphertextRecipient, OmitEmpty: true},
-			{Name: "KeyMaterialId", Value: keyMaterialID(resp.PrivateKeyCipherText), OmitEmpty: true},
-		}}, nil
+		return secretAnswer(
+			jsonwrite.Field{Name: "KeyId", Value: q.arn(resp.KeyID)},
+			jsonwrite.Field{Name: "KeyPairSpec", Value: resp.KeySpec},
+			jsonwrite.Field{Name: "PublicKey", Value: resp.PublicKey},
+			jsonwrite.Field{Name: "PrivateKeyCiphertextBlob", Value: resp.PrivateKeyCipherText},
+			jsonwrite.Field{Name: "PrivateKeyPlaintext", Value: resp.PrivateKeyPlainText, OmitEmpty: true},
+			jsonwrite.Field{Name: "CiphertextForRecipient", Value: resp.CiphertextRecipient, OmitEmpty: true},
+			jsonwrite.Field{Name: "KeyMaterialId", Value: keyMaterialID(resp.PrivateKeyCipherText), OmitEmpty: true},
+		), nil
 	}
 }
 
@@ -219,12 +219,12 @@ func decrypt(q *request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	return answer{secret: []jsonwrite.Field{
-		{Name: "KeyId", Value: q.arn(resp.KeyID)},
-		{Name: "Plaintext", Value: resp.PrivateKeyPlainText},
-		{Name: "EncryptionAlgorithm", Value: "SYMMETRIC_DEFAULT"},
-		{Name: "KeyMaterialId", Value: keyMaterialID(blob), OmitEmpty: true},
-	}}, nil
+	return secretAnswer(
+		jsonwrite.Field{Name: "KeyId", Value: q.arn(resp.KeyID)},
+		jsonwrite.Field{Name: "Plaintext", Value: resp.PrivateKeyPlainText},
+		jsonwrite.Field{Name: "EncryptionAlgorithm", Value: "SYMMETRIC_DEFAULT"},
+		jsonwrite.Field{Name: "KeyMaterialId", Value: keyMaterialID(blob), OmitEmpty: true},
+	), nil
 }
 
 // jsonMarshal encodes an answer without key material.

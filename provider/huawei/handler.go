@@ -80,9 +80,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !validRequestID(rid) {
 		rid = newRequestID()
 	}
-	w.Header().Set(RequestIDHeader, rid)
+	hdr := w.Header()
+	hdr[RequestIDHeader] = []string{rid}
 	// Answers carry key material and are per caller: no cache keeps them.
-	w.Header().Set("Cache-Control", "no-store")
+	hdr["Cache-Control"] = noStore
 	caller := provider.Caller{RequestID: rid, Dialect: Dialect, RemoteAddr: r.RemoteAddr}
 	status, code := http.StatusOK, ""
 	defer func() {
@@ -90,12 +91,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c := writeError(w, provider.Errorf(provider.FailInternal, "internal error"))
 			status, code = c.Status, c.Code
 		}
-		if h.log != nil {
-			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		if h.log != nil && h.log.Enabled(r.Context(), slog.LevelInfo) {
+			// The record Logger.LogAttrs would make, without its
+			// runtime.Callers: the source of this line is no news.
+			rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+			rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.String("error_code", code),
 				slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
 				slog.String("principal", caller.Principal))
+			_ = h.log.Handler().Handle(r.Context(), rec)
 		}
 	}()
 	if e, before := h.serve(w, r, &caller); e != nil {
@@ -181,7 +185,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	// once written.
 	var wire [7]jsonwrite.Field
 	jsonwrite.WithBody(wireFields(fields, wire[:0]), func(out []byte) {
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.Header()["Content-Type"] = jsonUTF8
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(out)
 	})
@@ -254,15 +258,29 @@ func validRequestID(s string) bool {
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var s [32]byte
+	hex.Encode(s[:], b[:])
+	return string(s[:])
 }
+
+// Header values the handler sets on every answer, shared by all of them
+// (a header map's values are replaced, never written into).
+var (
+	noStore  = []string{"no-store"}
+	jsonUTF8 = []string{"application/json;charset=UTF-8"}
+)
 
 // readBody reads at most MaxBodySize bytes.
 func readBody(r *http.Request) ([]byte, *provider.Error) {
 	if r.ContentLength > MaxBodySize {
 		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	body, eof, err := readAtMost(r.Body, r.ContentLength, MaxBodySize+1)
+	if eof {
+		// Read to its end: closing it spares the server discarding
+		// the rest.
+		_ = r.Body.Close()
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, provider.Wrapf(provider.FailCanceled, err, "request canceled while reading the body")
@@ -273,4 +291,31 @@ func readBody(r *http.Request) ([]byte, *provider.Error) {
 		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
 	}
 	return body, nil
+}
+
+// readAtMost reads r to its end or to limit bytes, as
+// io.ReadAll(io.LimitReader(r, limit)) does, into one buffer sized for
+// length (the request's Content-Length, when known) and one byte more, so
+// a body of the announced length is read without growing it. eof says the
+// end of r was seen.
+func readAtMost(r io.Reader, length, limit int64) (_ []byte, eof bool, _ error) {
+	size := int64(512)
+	if length > 0 {
+		size = min(length+1, limit)
+	}
+	b := make([]byte, 0, size)
+	for int64(len(b)) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, true, nil
+		}
+		if err != nil {
+			return b, false, err
+		}
+	}
+	return b, false, nil
 }

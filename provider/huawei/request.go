@@ -18,7 +18,10 @@ import (
 // sends charset=UTF-8).
 func checkContentType(r *http.Request) *provider.Error {
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+	switch ct {
+	case "application/json;charset=UTF-8", "application/json": // what SDKs send
+		return nil
+	case "":
 		return provider.Errorf(provider.FailMalformedJSON, "Content-Type is missing; send application/json")
 	}
 	mt, _, err := mime.ParseMediaType(ct)

@@ -1,9 +1,10 @@
 // Command benchreport turns `go test -bench` output into BENCHMARKS.md: the
 // median of each benchmark over its -count runs, and the ratios and budgets
-// of DESIGN.md computed from benchmarks of the same run. scripts/bench runs
-// it; it reads the raw output on stdin and an optional load report file.
+// of DESIGN.md computed from benchmarks of the same run, and the report of
+// `loadgen peer` (ecdkp serve vs local-kms, memory, profile). scripts/bench
+// runs it; it reads the raw output on stdin.
 //
-//	benchreport [-load FILE] [-machine TEXT] < bench.txt > BENCHMARKS.md
+//	benchreport [-peer FILE] [-profile-before FILE] [-machine TEXT] < bench.txt > BENCHMARKS.md
 package main
 
 import (
@@ -202,31 +203,44 @@ func verdict(ok bool) string {
 var specs = []string{"ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2"}
 
 func main() {
-	loadFile := flag.String("load", "", "load test report to include")
+	peerFile := flag.String("peer", "", "the JSON report of `loadgen peer` (scripts/peerbench)")
+	beforeFile := flag.String("profile-before", "", "a `loadgen peer -profile-only` report: the profile before the hot-path work")
 	machine := flag.String("machine", "", "machine description")
 	flag.Parse()
-	var load []byte
-	if *loadFile != "" {
-		b, err := os.ReadFile(*loadFile)
+	var peer, before *peerReport
+	for _, f := range []struct {
+		path string
+		to   **peerReport
+	}{{*peerFile, &peer}, {*beforeFile, &before}} {
+		if f.path == "" {
+			continue
+		}
+		r, err := readPeer(f.path)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchreport:", err)
 			os.Exit(1)
 		}
-		load = b
+		*f.to = r
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
-	render(w, os.Stdin, *machine, load)
+	render(w, os.Stdin, *machine, peer, before)
 }
 
-// render writes BENCHMARKS.md for the benchmark output in r.
-func render(w io.Writer, r io.Reader, machine string, load []byte) {
+// render writes BENCHMARKS.md for the benchmark output in r and the peer
+// report (nil for none).
+func render(w io.Writer, r io.Reader, machine string, peer, before *peerReport) {
 	res, order, raw := parse(r)
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 
 	p("# Benchmarks\n\nMade by `scripts/bench` (do not edit by hand): `go test -bench -benchmem -count N` on\n")
 	p("curves, encoding, wrap and provider, medians over the runs, and ratios between benchmarks of the\n")
-	p("same run, so machine speed cancels out. Budgets are DESIGN.md's.\n\n")
+	p("same run, so machine speed cancels out. Budgets are DESIGN.md's.\n")
+	if peer != nil {
+		p("The server sections (ecdkp serve vs local-kms, memory, profile) come from `scripts/peerbench`, run by\n")
+		p("scripts/bench in the same run.\n")
+	}
+	p("\n")
 	if machine != "" {
 		p("Machine: %s\n\n", machine)
 	}
@@ -298,9 +312,8 @@ func render(w io.Writer, r io.Reader, machine string, load []byte) {
 		p("| implementation | ns/op |\n|---|---|\n| constant time | %.0f |\n| dcrd NonConst | %.0f |\n| ratio | %.2fx (%s) |\n", ct.ns, nc.ns, ct.ns/nc.ns, verdict(ct.ns/nc.ns <= 2))
 	}
 
-	if load != nil {
-		p("\n## Load\n\n`go test -tags load -run Load ./cmd/ecdkp/`: `ecdkp serve` on 127.0.0.1, 32 keep-alive clients, every spec.\n")
-		p("Budget: 0 errors, 0 non-2xx, peak RSS under 64 MiB.\n\n```\n%s```\n", load)
+	if peer != nil {
+		renderPeer(p, peer, before)
 	}
 	p("\n## Raw output\n\n<details><summary>go test -bench output</summary>\n\n```\n%s```\n</details>\n", raw)
 }

@@ -77,12 +77,12 @@ func TestParseCustomMetrics(t *testing.T) {
 
 func TestRenderUsesPairedMetrics(t *testing.T) {
 	var out strings.Builder
-	render(&out, strings.NewReader(paired), "test machine", []byte("load report\n"))
+	render(&out, strings.NewReader(paired), "test machine", nil, nil)
 	md := out.String()
 	assert.Contains(t, md, "Machine: test machine")
 	assert.Contains(t, md, "| SM2 | 11.6 µs | 13.0 µs | 1.12x | 11 | 1344 | within |")
 	assert.Contains(t, md, "| SM2 | 13.1 µs | 29.8 µs | 16.7 µs | 37 | **over** |", "the handler's added time is over 15 µs")
-	assert.Contains(t, md, "```\nload report\n```")
+	assert.NotContains(t, md, "local-kms", "no peer report, no server sections")
 	assert.Contains(t, md, paired, "the raw output is kept")
 	assert.NotContains(t, md, "## Scaling", "no parallel runs, no scaling section")
 }
@@ -96,7 +96,7 @@ BenchmarkCustomKeyWrap/broken-2         	  100	     1 ns/op
 BenchmarkRecipientWrapP256-2            	  100	     36000 ns/op	  5000 B/op	      40 allocs/op
 `
 	var out strings.Builder
-	render(&out, strings.NewReader(wrapRun), "", nil)
+	render(&out, strings.NewReader(wrapRun), "", nil, nil)
 	md := out.String()
 	assert.Contains(t, md, "| master key AES-256-GCM | ECC_NIST_P256 | 600 | 0.05x | 1 |")
 	assert.Contains(t, md, "| SM2_ENVELOPED_KEY | SM2 | 110000 | 10.00x | 100 |", "the SM2 envelope is compared with SM2 key generation")
@@ -114,13 +114,13 @@ BenchmarkMasterKeyV1V2/SM4-GCM/v2-2         	  100	      2400 ns/op	     864 B/o
 BenchmarkMasterKeyV1V2/SM4-GCM/paired-2     	  100	      3500 ns/op	      1300 added-ns/op	         2.182 ratio	      1100 v1-ns/op	      2400 v2-ns/op	     864 B/op	       2 allocs/op
 `
 	var out strings.Builder
-	render(&out, strings.NewReader(wrapRun), "", nil)
+	render(&out, strings.NewReader(wrapRun), "", nil, nil)
 	md := out.String()
 	assert.Contains(t, md, "## Master-key envelope v2 vs v1")
 	assert.Contains(t, md, "| AES-256-GCM | 300 ns | 1000 ns | 700 ns | 0 / 2 | within |")
 	assert.Contains(t, md, "| SM4-GCM | 1100 ns | 2400 ns | 1300 ns | 0 / 2 | **over** |")
 
 	out.Reset()
-	render(&out, strings.NewReader(paired), "", nil)
+	render(&out, strings.NewReader(paired), "", nil, nil)
 	assert.NotContains(t, out.String(), "## Master-key envelope v2 vs v1", "no wrap runs, no section")
 }

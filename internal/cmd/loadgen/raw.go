@@ -1,0 +1,62 @@
+package main
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/ecdkp/ecdkp/curves"
+)
+
+// rawResult is key generation alone, in this process, one goroutine: the
+// curve operation the server's cost per request is compared with.
+type rawResult struct {
+	Spec string `json:"spec"`
+	Rep  int    `json:"rep"`
+	Ops  int64  `json:"ops"`
+	// WallNs is the time per key; CPUNs the process's CPU per key (the
+	// garbage collector's share included), the unit of the server's
+	// CPU per request.
+	WallNs float64 `json:"wall_ns"`
+	CPUNs  float64 `json:"cpu_ns"`
+}
+
+// rawGenerate generates and destroys keys of spec for dur.
+func rawGenerate(spec string, dur time.Duration) (rawResult, error) {
+	res := rawResult{Spec: spec}
+	c, err := curves.Lookup(curves.Spec(spec))
+	if err != nil {
+		return res, err
+	}
+	for range 20 { // warm up
+		k, err := c.GenerateKey()
+		if err != nil {
+			return res, err
+		}
+		k.Destroy()
+	}
+	cpu0 := selfCPU()
+	start := time.Now()
+	for time.Since(start) < dur {
+		for range 16 {
+			k, err := c.GenerateKey()
+			if err != nil {
+				return res, err
+			}
+			k.Destroy()
+		}
+		res.Ops += 16
+	}
+	wall := time.Since(start)
+	res.WallNs = float64(wall) / float64(res.Ops)
+	res.CPUNs = float64(selfCPU()-cpu0) / float64(res.Ops)
+	return res, nil
+}
+
+// selfCPU is this process's CPU time, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
