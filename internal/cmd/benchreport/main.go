@@ -292,6 +292,7 @@ func render(w io.Writer, r io.Reader, machine string, peer, before *peerReport) 
 	}
 
 	envelopeVersions(p, res)
+	etcdStore(p, res)
 
 	if p256 := find(res, "BenchmarkCreateEcDatakeyPair/ECC_NIST_P256/raw"); p256 != nil {
 		p("\n## Encoding\n\nMarshalPKCS8 + MarshalSPKI per spec. Budget: at most 10%% of P-256 key generation and 12 allocations.\n\n")
@@ -371,5 +372,32 @@ func envelopeVersions(p func(string, ...any), res map[string]*result) {
 		}
 		added := pr.metrics["added-ns/op"]
 		p("| %s | %.0f ns | %.0f ns | %.0f ns | %.0f / %.0f | %s |\n", alg, pr.metrics["v1-ns/op"], pr.metrics["v2-ns/op"], added, v1.allocs, v2.allocs, verdict(added <= 1000))
+	}
+}
+
+// etcdStore writes the etcd store vs keyring table (package
+// provider/keystore/etcd's BenchmarkEtcdStore).
+func etcdStore(p func(string, ...any), res map[string]*result) {
+	header := false
+	for _, s := range []string{"ECC_NIST_P256", "SM2", "ECC_NIST_P384"} {
+		cpu, pr := find(res, "BenchmarkEtcdStore/"+s+"/paired-cpu"), find(res, "BenchmarkEtcdStore/"+s+"/paired")
+		if cpu == nil || pr == nil {
+			continue
+		}
+		if !header {
+			p("\n## etcd store vs keyring\n\nIn-process create with the etcd store (3-member cluster on loopback, watch and heartbeat\n")
+			p("running) beside the keyring, alternated in one run. CPU is this process's per call over alternating blocks.\n")
+			p("Budget: the etcd store at most 1.1x the keyring's CPU per request.\n\n")
+			p("| spec | keyring CPU | etcd CPU | CPU ratio | time ratio | budget |\n|---|---|---|---|---|---|\n")
+			header = true
+		}
+		ratio := cpu.metrics["cpu-ratio"]
+		p("| %s | %s | %s | %.3fx | %.3fx | %s |\n", s, us(cpu.metrics["keyring-cpu-ns/op"]), us(cpu.metrics["etcd-cpu-ns/op"]), ratio, pr.metrics["ratio"], verdict(ratio <= 1.1))
+	}
+	seq, pseq := find(res, "BenchmarkEtcdStore/ECC_NIST_P256/etcd-seq"), find(res, "BenchmarkEtcdStore/ECC_NIST_P256/paired-seq")
+	if header && seq != nil && pseq != nil {
+		p("\nWith a sequence on every request (one etcd transaction, the replay window's claim), P-256: %s per call\n", us(seq.ns))
+		p("(%.1fx the keyring's time), %s of this process's CPU and %s of the etcd members' CPU per call.\n",
+			pseq.metrics["ratio"], us(seq.metrics["cpu-ns/op"]), us(seq.metrics["server-cpu-ns/op"]))
 	}
 }

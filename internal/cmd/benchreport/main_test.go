@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -123,4 +124,23 @@ BenchmarkMasterKeyV1V2/SM4-GCM/paired-2     	  100	      3500 ns/op	      1300 a
 	out.Reset()
 	render(&out, strings.NewReader(paired), "", nil, nil)
 	assert.NotContains(t, out.String(), "## Master-key envelope v2 vs v1", "no wrap runs, no section")
+}
+
+// TestEtcdStoreSection: the etcd store's rows come from its paired CPU
+// benchmark, with the verdict against the 1.1x budget, and the sequence
+// line from the etcd-seq runs.
+func TestEtcdStoreSection(t *testing.T) {
+	const in = `BenchmarkEtcdStore/ECC_NIST_P256/paired-2  	 1	 45000 ns/op	 20000 etcd-ns/op	 20000 keyring-ns/op	 1.000 ratio
+BenchmarkEtcdStore/ECC_NIST_P256/paired-cpu-2  	 1	 700000 ns/op	 1.050 cpu-ratio	 21000 etcd-cpu-ns/op	 20000 keyring-cpu-ns/op
+BenchmarkEtcdStore/SM2/paired-2  	 1	 45000 ns/op	 22000 etcd-ns/op	 20000 keyring-ns/op	 1.100 ratio
+BenchmarkEtcdStore/SM2/paired-cpu-2  	 1	 700000 ns/op	 1.200 cpu-ratio	 24000 etcd-cpu-ns/op	 20000 keyring-cpu-ns/op
+BenchmarkEtcdStore/ECC_NIST_P256/etcd-seq-2  	 1	 900000 ns/op	 250000 cpu-ns/op	 1000000 server-cpu-ns/op
+BenchmarkEtcdStore/ECC_NIST_P256/paired-seq-2  	 1	 950000 ns/op	 36.00 ratio
+`
+	var out strings.Builder
+	etcdStore(func(f string, a ...any) { out.WriteString(fmt.Sprintf(f, a...)) }, func() map[string]*result { r, _, _ := parse(strings.NewReader(in)); return r }())
+	assert.Contains(t, out.String(), "| ECC_NIST_P256 | 20.0 µs | 21.0 µs | 1.050x | 1.000x | within |")
+	assert.Contains(t, out.String(), "| SM2 | 20.0 µs | 24.0 µs | 1.200x | 1.100x | **over** |")
+	assert.Contains(t, out.String(), "900.0 µs per call\n(36.0x the keyring's time), 250.0 µs of this process's CPU and 1000.0 µs")
+	assert.NotContains(t, out.String(), "ECC_NIST_P384", "no row without its benchmarks")
 }

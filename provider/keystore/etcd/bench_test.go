@@ -14,7 +14,7 @@ import (
 	"github.com/ecdkp/ecdkp/provider/providertest"
 )
 
-// BenchmarkCreateEcDatakeyPair measures the in-process create with the
+// BenchmarkEtcdStore measures the in-process create with the
 // etcd store beside the keyring, alternated call by call in one run
 // (paired: keyring-ns/op, etcd-ns/op and their ratio), and their CPU
 // (paired-cpu: this process's CPU per call, watch and heartbeat included,
@@ -25,7 +25,7 @@ import (
 // makes one etcd transaction (the replay window's claim): etcd-seq
 // reports the call's time, this process's CPU and the etcd members' CPU
 // (server-cpu-ns/op, from /proc) per call.
-func BenchmarkCreateEcDatakeyPair(b *testing.B) {
+func BenchmarkEtcdStore(b *testing.B) {
 	c := sharedCluster(b)
 	ctx := context.Background()
 	ring := providertest.NewFixture(b, func(testing.TB) keystore.KeyManager { return keyring.New() })
