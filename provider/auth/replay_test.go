@@ -2,14 +2,17 @@ package auth
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ecdkp/ecdkp/internal/race"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -321,4 +324,58 @@ func BenchmarkMemoryReplayCacheAdmit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMemoryReplayCacheFrozen: once a second's entries are frozen into
+// their sorted slice, replays of them are still refused, new entries of
+// that second still go in, and expiry still forgets them.
+func TestMemoryReplayCacheFrozen(t *testing.T) {
+	ctx := context.Background()
+	c := NewMemoryReplayCache(0)
+	exp := testNow.Add(time.Minute)
+	sig := func(i int) []byte { return []byte{byte(i >> 8), byte(i), 7, 7, 7, 7, 7, 7} }
+	for i := range 300 {
+		require.NoError(t, c.Admit(ctx, "k", sig(i), testNow, exp))
+	}
+	later := testNow.Add(2 * time.Second) // the sweep freezes the set
+	for i := range 300 {
+		require.ErrorIs(t, c.Admit(ctx, "k", sig(i), later, exp), ErrReplayed, "frozen entry %d", i)
+	}
+	require.NoError(t, c.Admit(ctx, "k", sig(1000), later, exp), "a late entry of a frozen second")
+	assert.ErrorIs(t, c.Admit(ctx, "k", sig(1000), later.Add(3*time.Second), exp), ErrReplayed, "frozen again")
+	assert.Equal(t, 301, c.Len())
+	past := exp.Add(2 * time.Second)
+	require.NoError(t, c.Admit(ctx, "k", sig(0), past, past.Add(time.Minute)))
+	assert.Equal(t, 1, c.Len(), "the expired second is forgotten whole")
+}
+
+// TestMemoryReplayCacheFootprint: a second's worth of signatures costs
+// about 8 bytes each once frozen (the bound DefaultReplayEntriesPerKey's
+// doc states), measured on the live heap.
+func TestMemoryReplayCacheFootprint(t *testing.T) {
+	if race.Enabled {
+		t.Skip("heap sizes are not meaningful under the race detector")
+	}
+	const n, perSecond = 1 << 20, 12000
+	c := NewMemoryReplayCache(n)
+	ctx := context.Background()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	sig := make([]byte, 32)
+	now := testNow
+	for i := range n {
+		binary.BigEndian.PutUint32(sig, uint32(i)*2654435761)
+		if i%perSecond == 0 {
+			now = now.Add(time.Second)
+		}
+		require.NoError(t, c.Admit(ctx, testAK, sig, now, now.Add(DefaultMaxSkew)))
+	}
+	// Every second but the last was frozen by the next one's first Admit.
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.1f bytes an entry", per)
+	assert.Less(t, per, 10.0)
+	runtime.KeepAlive(c)
 }
