@@ -231,7 +231,7 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 		}
 		if len(r.MatrixRSSKiB) > 0 {
 			p("\nPeak RSS of the servers that served all the repetitions above (ecdkp's includes its replay window: every\n")
-			p("accepted signature of the last 5 minutes, about 48 bytes each):")
+			p("accepted signature of the last 5 minutes, about 8 bytes each):")
 			for _, s := range []string{"ecdkp", "local-kms"} {
 				if kib, ok := r.MatrixRSSKiB[s]; ok {
 					p(" %s %.1f MiB;", s, float64(kib)/1024)
