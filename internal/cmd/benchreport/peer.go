@@ -142,7 +142,14 @@ func medianOf(rs []run, f func(run) float64) float64 {
 	return median(v)
 }
 
-var targetOrder = []string{"ecdkp-aws", "local-kms", "ecdkp-huawei"}
+var targetOrder = []string{"ecdkp-aws", "local-kms", "ecdkp-huawei", "floor-http", "floor-tcp"}
+
+// floors are loadgen's servers that answer a canned body and do no work:
+// what the transport alone costs.
+var floors = []struct{ target, what string }{
+	{"floor-http", "net/http (ecdkp's timeouts) reading the body and answering a canned answer"},
+	{"floor-tcp", "a bare socket loop, one read and one write a request"},
+}
 
 // renderPeer writes the side-by-side sections.
 func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
@@ -212,6 +219,7 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 			ratio := pairedRatio(aws, lk)
 			p("| CPU per request vs local-kms | %.2fx (local-kms %.1f µs) | %.2fx | %s |\n", ratio, medianOf(lk, func(x run) float64 { return x.CPUus }), budgetVsLocalKMS, verdict(ratio <= budgetVsLocalKMS))
 		}
+		renderFloors(p, r, cpu, raw)
 	}
 
 	if len(r.Memory) > 0 {
@@ -243,6 +251,39 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 
 	if r.Profile != nil {
 		renderProfiles(p, r, before)
+	}
+}
+
+// renderFloors writes what the transport alone costs beside the budget:
+// the floors' CPU per request at the budget's spec and connections, and
+// what the budget leaves for the KMS work once the curve and net/http are
+// paid.
+func renderFloors(p func(string, ...any), r *peerReport, cpu, raw float64) {
+	var rows []string
+	var httpFloor float64
+	for _, f := range floors {
+		rs := r.runsOf(f.target, budgetSpec, budgetConns)
+		if len(rs) == 0 {
+			continue
+		}
+		c := medianOf(rs, func(x run) float64 { return x.CPUus })
+		if f.target == "floor-http" {
+			httpFloor = c
+		}
+		rows = append(rows, fmt.Sprintf("| %s: %s | %.1f µs | %.2fx |\n", f.target, f.what, c, c/raw))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p("\nThe transport alone, measured beside it (same client, same requests, the same answer bytes, no work):\n\n")
+	p("| server | CPU µs/req | vs raw GenerateKey |\n|---|---|---|\n")
+	for _, row := range rows {
+		p("%s", row)
+	}
+	if httpFloor > 0 {
+		left := budgetVsRaw*raw - raw - httpFloor
+		p("\nOn net/http the budget of %.0fx leaves %.1f µs a request for everything but the curve and the transport\n", budgetVsRaw, left)
+		p("(signature check, parsing, admission, envelope, audit trail, request log, metrics); ecdkp spends %.1f µs on them.\n", cpu-raw-httpFloor)
 	}
 }
 

@@ -18,7 +18,9 @@ func peerFixture() *peerReport {
 	for rep, cpu := range [][2]float64{{30, 100}, {24, 60}} {
 		r.Runs = append(r.Runs,
 			run{Target: "ecdkp-aws", Server: "ecdkp", Dialect: "aws", Spec: "ECC_NIST_P256", Conns: 4, Rep: rep, CPUus: cpu[0], RPS: 1000, Allocs: 40},
-			run{Target: "local-kms", Server: "local-kms", Dialect: "aws", Spec: "ECC_NIST_P256", Conns: 4, Rep: rep, CPUus: cpu[1], RPS: 500, Allocs: -1})
+			run{Target: "local-kms", Server: "local-kms", Dialect: "aws", Spec: "ECC_NIST_P256", Conns: 4, Rep: rep, CPUus: cpu[1], RPS: 500, Allocs: -1},
+			run{Target: "floor-http", Server: "floor-http", Dialect: "aws", Spec: "ECC_NIST_P256", Conns: 4, Rep: rep, CPUus: 8, RPS: 3000, Allocs: -1},
+			run{Target: "floor-tcp", Server: "floor-tcp", Dialect: "aws", Spec: "ECC_NIST_P256", Conns: 4, Rep: rep, CPUus: 3, RPS: 5000, Allocs: -1})
 	}
 	r.Memory = []run{
 		{Target: "ecdkp-aws", Server: "ecdkp", Spec: "mixed", Conns: 32, Requests: 20000, RSSKiB: 30 * 1024, Allocs: 50},
@@ -41,6 +43,11 @@ func TestRenderPeer(t *testing.T) {
 	assert.Contains(t, md, "| local-kms | 4 | 500 | 80.0 | 7.27x | — |")
 	assert.Contains(t, md, "| CPU per request vs raw GenerateKey | 27.0 µs / 11.0 µs = 2.45x | 2.00x | **over** |")
 	assert.Contains(t, md, "| CPU per request vs local-kms | 0.35x (local-kms 80.0 µs) | 0.33x | **over** |")
+	assert.Contains(t, md, "| floor-http | 4 | 3000 | 8.0 | 0.73x | 0.11x |", "a floor's row beside the servers")
+	assert.Contains(t, md, "| floor-http: net/http (ecdkp's timeouts) reading the body and answering a canned answer | 8.0 µs | 0.73x |")
+	assert.Contains(t, md, "| floor-tcp: a bare socket loop, one read and one write a request | 3.0 µs | 0.27x |")
+	assert.Contains(t, md, "the budget of 2x leaves 3.0 µs a request", "2 x 11 - 11 - 8")
+	assert.Contains(t, md, "ecdkp spends 8.0 µs on them", "27 - 11 - 8")
 	assert.Contains(t, md, "| ecdkp-aws | 20000 | 0 | 0 µs | 0 µs | 30.0 MiB | 50.0 | 0, 0 | within |")
 	assert.Contains(t, md, "| local-kms | 20000 | 0 | 0 µs | 0 µs | 90.0 MiB | — | 0, 0 | — |", "local-kms has no RSS budget")
 	assert.Contains(t, md, "ecdkp 70.0 MiB; local-kms 40.0 MiB;")

@@ -9,6 +9,7 @@
 //	loadgen peer -ecdkp BIN [-local-kms BIN] -out FILE [-reps 3] [-dur 2s] [-conns 1,4,16] [-profile-seconds 8] [-profile-only] [-label TEXT]
 //	loadgen drive -addr HOST:PORT -pid PID -dialect huawei|aws (-token T | -ak AK, secret in $LOADGEN_SK) -key-id ID [-project P] [-specs all|S,S] [-conns 32] [-requests N] [-dur D] [-metrics URL]
 //	loadgen raw -spec SPEC [-dur 1s]
+//	loadgen floor -mode floor-http|floor-tcp -answer FILE
 //
 // peer (run by scripts/peerbench) starts `ecdkp serve` and local-kms
 // itself, alternates them repetition by repetition, and writes one JSON
@@ -16,6 +17,9 @@
 // runs one measurement against a server someone else started and prints
 // it as JSON (the load test of cmd/ecdkp uses it). raw times key
 // generation alone, the curve operation a request's cost is compared to.
+// floor is a server that answers a canned body and does nothing else (see
+// floor.go): peer runs it beside the real servers at P-256, as the
+// transport's own cost.
 //
 // Loops are bounded by count and time, and only 127.0.0.1 is spoken to.
 package main
@@ -34,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadgen peer|drive|raw [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadgen peer|drive|raw|floor [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -45,8 +49,10 @@ func main() {
 		err = runDrive(os.Args[2:])
 	case "raw":
 		err = runRaw(os.Args[2:])
+	case "floor":
+		err = runFloor(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q: peer, drive or raw", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q: peer, drive, raw or floor", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", strings.TrimPrefix(err.Error(), "loadgen: "))

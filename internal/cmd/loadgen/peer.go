@@ -147,13 +147,32 @@ func runPeer(args []string) error {
 		return err
 	}
 	if !*profileOnly {
+		// The transport floors, beside the servers at P-256: they answer
+		// ecdkp's own answer, captured here.
+		all[0].cred = creds[0]
+		answer, err := captureAnswer(all[0], string(curves.P256))
+		if err != nil {
+			return err
+		}
+		var floors []*target
+		for _, mode := range []string{floorHTTP, floorTCP} {
+			s, addr, err := startFloor(mode, dir, answer)
+			if err != nil {
+				return err
+			}
+			servers = append(servers, s)
+			floors = append(floors, &target{name: mode, server: mode, dialect: "aws", host: addr, pid: s.pid(), keyID: all[0].keyID})
+		}
 		for r := range *reps {
 			for _, spec := range append(append([]string{}, peerSpecs...), ecdkpSpecs...) {
 				if err := measureRaw(spec, r); err != nil {
 					return err
 				}
 				targets := all
-				if !isPeerSpec(spec) {
+				switch {
+				case spec == string(curves.P256):
+					targets = append(append([]*target{}, all...), floors...)
+				case !isPeerSpec(spec):
 					targets = ecdkpOnly(all)
 				}
 				for _, n := range conns {
