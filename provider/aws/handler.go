@@ -288,7 +288,15 @@ func readBody(r *http.Request) ([]byte, *provider.Error) {
 	return body, nil
 }
 
+// emptyObject is what an empty request body means: AWS JSON 1.1 servers
+// must accept an empty body as an input with no members (Smithy's AWS JSON
+// protocols, "Empty body serialization").
+var emptyObject = []byte("{}")
+
 func parseBody(body []byte) (*jsonobj.Object, *provider.Error) {
+	if len(body) == 0 {
+		body = emptyObject
+	}
 	o, err := jsonobj.Parse(body)
 	if err != nil {
 		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "%v", err)
