@@ -165,6 +165,7 @@ func TestErrors(t *testing.T) {
 		{"bad attestation", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Recipient": map[string]any{"AttestationDocument": "AAAA", "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}, 400, "ValidationException"},
 		{"too many grant tokens", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "GrantTokens": strings.Split("a b c d e f g h i j k", " ")}, 400, "ValidationException"},
 		{"garbage ciphertext", "Decrypt", map[string]any{"CiphertextBlob": "AAAA"}, 400, "InvalidCiphertextException"},
+		{"empty ciphertext", "Decrypt", map[string]any{"CiphertextBlob": ""}, 400, "ValidationException"},
 		{"wrong algorithm", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "ValidationException"},
 		{"cancel the deletion of a key not pending it", "CancelKeyDeletion", map[string]any{"KeyId": keyID}, 400, "KMSInvalidStateException"},
 		{"tags", "CreateKey", map[string]any{"Tags": []any{map[string]string{"TagKey": "a", "TagValue": "b"}}}, 400, "UnsupportedOperationException"},
@@ -330,7 +331,7 @@ func TestEmptyBody(t *testing.T) {
 	}{
 		{"ListKeys", "ListKeys", "", 200, "", ""},
 		{"GenerateDataKeyPair", "GenerateDataKeyPair", "", 400, "ValidationException", "KeyPairSpec is required"},
-		{"Decrypt", "Decrypt", "", 400, "ValidationException", "is required"},
+		{"Decrypt", "Decrypt", "", 400, "ValidationException", "CiphertextBlob is required"},
 		{"DescribeKey", "DescribeKey", "", 400, "ValidationException", "KeyId is required"},
 		{"white space", "ListKeys", " ", 400, "SerializationException", "empty"},
 	} {

@@ -198,6 +198,9 @@ func decrypt(q *request) (answer, error) {
 	if hasRecipient {
 		return answer{}, pre(provider.FailUnsupported, "Decrypt with a Recipient is not supported: GenerateDataKeyPair takes one")
 	}
+	if blob == "" {
+		return answer{}, pre(provider.FailMissingParameter, "CiphertextBlob is required")
+	}
 	if alg != "" && alg != "SYMMETRIC_DEFAULT" {
 		return answer{}, pre(provider.FailInvalidParameter, "EncryptionAlgorithm must be SYMMETRIC_DEFAULT")
 	}
