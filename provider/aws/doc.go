@@ -23,8 +23,10 @@
 // returns CiphertextForRecipient and no PrivateKeyPlaintext. KeyMaterialId
 // is the hex SHA-256 of the master key's id and version, 64 characters.
 // Decrypt opens a PrivateKeyCiphertextBlob, returns the PKCS#8 private key
-// as Plaintext, and checks KeyId when given; Decrypt with a Recipient is
-// not offered.
+// as Plaintext, and checks KeyId when given; its EncryptionAlgorithm is
+// SYMMETRIC_DEFAULT (AWS's asymmetric ones, RSAES_OAEP_SHA_1,
+// RSAES_OAEP_SHA_256 and SM2PKE, are InvalidKeyUsageException, as for a
+// symmetric key in AWS KMS). Decrypt with a Recipient is not offered.
 //
 // A KeyId is a key id or its ARN, arn:aws:kms:<region>:<account>:key/<id>.
 // The account is the project: an ARN's account selects it (the caller

@@ -201,7 +201,13 @@ func decrypt(q *request) (answer, error) {
 	if blob == "" {
 		return answer{}, pre(provider.FailMissingParameter, "CiphertextBlob is required")
 	}
-	if alg != "" && alg != "SYMMETRIC_DEFAULT" {
+	switch alg {
+	case "", "SYMMETRIC_DEFAULT":
+	case "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE":
+		// AWS's algorithms of asymmetric keys: valid, but not for the
+		// symmetric master keys that seal data key pairs.
+		return answer{}, pre(provider.FailKeyUsage, "EncryptionAlgorithm %s is for asymmetric KMS keys; a PrivateKeyCiphertextBlob is decrypted with SYMMETRIC_DEFAULT", alg)
+	default:
 		return answer{}, pre(provider.FailInvalidParameter, "EncryptionAlgorithm must be SYMMETRIC_DEFAULT")
 	}
 	if err := grantTokens(tokens); err != nil {
