@@ -19,8 +19,10 @@
 // wrap.AWSContext: Decrypt needs the same map. GrantTokens are accepted and
 // checked for size, not used: this KMS has no grants, its policy decides.
 // DryRun answers DryRunOperationException when the request would have
-// succeeded. Recipient (an attestation document and RSAES_OAEP_SHA_256)
-// returns CiphertextForRecipient and no PrivateKeyPlaintext. KeyMaterialId
+// succeeded. Recipient (an attestation document and RSAES_OAEP_SHA_256,
+// its one KeyEncryptionAlgorithm, which is optional as in AWS's
+// RecipientInfo) returns CiphertextForRecipient and no
+// PrivateKeyPlaintext. KeyMaterialId
 // is the hex SHA-256 of the master key's id and version, 64 characters.
 // Decrypt opens a PrivateKeyCiphertextBlob, returns the PKCS#8 private key
 // as Plaintext, and checks KeyId when given; its EncryptionAlgorithm is

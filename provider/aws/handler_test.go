@@ -18,11 +18,14 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/aws"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
+	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 const (
@@ -42,13 +45,19 @@ type server struct {
 
 func newServer(t *testing.T, opts ...aws.Option) *server {
 	t.Helper()
+	return newServerOf(t, nil, opts...)
+}
+
+// newServerOf is newServer over a provider with popts.
+func newServerOf(t *testing.T, popts []provider.Option, opts ...aws.Option) *server {
+	t.Helper()
 	creds, err := auth.NewCredentials(
 		auth.Credential{Principal: "dev", AccessKey: testAK, SecretKey: testSK},
 		auth.Credential{Principal: "alice", Projects: []string{acctA}, AccessKey: boundAK, SecretKey: testSK},
 	)
 	require.NoError(t, err)
 	kr := keyring.New()
-	p, err := provider.New(kr)
+	p, err := provider.New(kr, popts...)
 	require.NoError(t, err)
 	h := aws.NewHandler(p, append([]aws.Option{
 		aws.WithAuthenticator(auth.SigV4(creds, auth.WithReplayCache(auth.NewMemoryReplayCache(0)))),
@@ -355,6 +364,58 @@ func TestEmptyBody(t *testing.T) {
 			}
 			assert.Equal(t, tc.typ, out["__type"], out)
 			assert.Contains(t, out["message"], tc.message)
+		})
+	}
+}
+
+// TestRecipient: GenerateDataKeyPair with a Recipient answers
+// CiphertextForRecipient, which the enclave's key opens to the private
+// key of PublicKey, and no PrivateKeyPlaintext; KeyEncryptionAlgorithm is
+// optional in AWS's RecipientInfo (its one value, RSAES_OAEP_SHA_256, when
+// left out); the document is not.
+func TestRecipient(t *testing.T) {
+	pki := nitrotest.NewPKI(t)
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
+	require.NoError(t, err)
+	s := newServerOf(t, []provider.Option{provider.WithAttestationVerifier(v)})
+	keyID := s.createKey(t, testAK)
+	enclave, spki := nitrotest.RSA(t, 2048)
+	doc := base64.StdEncoding.EncodeToString(pki.Doc(t, pki.Fields(spki)))
+	u, err := wrap.NewRecipientUnwrapper(enclave)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name      string
+		recipient map[string]any
+		typ, msg  string
+	}{
+		{"with the algorithm", map[string]any{"AttestationDocument": doc, "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, "", ""},
+		{"without the algorithm", map[string]any{"AttestationDocument": doc}, "", ""},
+		{"another algorithm", map[string]any{"AttestationDocument": doc, "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_1"}, "ValidationException", "RSAES_OAEP_SHA_256"},
+		{"no document", map[string]any{"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, "ValidationException", "Recipient.AttestationDocument is required"},
+		{"empty", map[string]any{}, "ValidationException", "Recipient.AttestationDocument is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.call(t, testAK, "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "ECC_NIST_P256", "Recipient": tc.recipient})
+			if tc.typ != "" {
+				assert.Equal(t, 400, status, out)
+				assert.Equal(t, tc.typ, out["__type"], out)
+				assert.Contains(t, out["message"], tc.msg)
+				return
+			}
+			require.Equal(t, 200, status, out)
+			assert.NotContains(t, out, "PrivateKeyPlaintext")
+			require.IsType(t, "", out["CiphertextForRecipient"], out)
+			env, err := base64.StdEncoding.DecodeString(out["CiphertextForRecipient"].(string))
+			require.NoError(t, err)
+			pkcs8, err := u.Unwrap(t.Context(), env, nil)
+			require.NoError(t, err)
+			priv, err := encoding.ParsePKCS8(pkcs8)
+			require.NoError(t, err)
+			pub, err := base64.StdEncoding.DecodeString(out["PublicKey"].(string))
+			require.NoError(t, err)
+			pk, err := encoding.ParseSPKI(pub)
+			require.NoError(t, err)
+			assert.True(t, priv.PublicKey().Equal(pk), "the private key of the public key")
 		})
 	}
 }

@@ -127,6 +127,10 @@ func grantTokens(tokens []string) error {
 	return nil
 }
 
+// keyEncryptionRSAESOAEPSHA256 is the one KeyEncryptionAlgorithm of a
+// RecipientInfo, and its value when the request leaves it out.
+const keyEncryptionRSAESOAEPSHA256 = "RSAES_OAEP_SHA_256"
+
 // generateDataKeyPair serves GenerateDataKeyPair (withPlain) and
 // GenerateDataKeyPairWithoutPlaintext.
 func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
@@ -147,6 +151,14 @@ func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
 				}
 				if err := rm.done(); err != nil {
 					return answer{}, err
+				}
+				if recipient.AttestationDocument == "" {
+					return answer{}, pre(provider.FailMissingParameter, "Recipient.AttestationDocument is required")
+				}
+				if recipient.KeyEncryptionAlgorithm == "" {
+					// Optional in AWS's RecipientInfo: its one valid
+					// value.
+					recipient.KeyEncryptionAlgorithm = keyEncryptionRSAESOAEPSHA256
 				}
 			}
 		}
