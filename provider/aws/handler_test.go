@@ -419,3 +419,50 @@ func TestRecipient(t *testing.T) {
 		})
 	}
 }
+
+// TestContentType: the body's media type is application/x-amz-json-1.1
+// (any case, with parameters), sent once: a second Content-Type, which a
+// gateway in front may have read instead, is refused whichever comes
+// first.
+func TestContentType(t *testing.T) {
+	s := newServer(t)
+	body := []byte(`{}`)
+	for _, tc := range []struct {
+		cts    []string
+		status int
+		typ    string
+	}{
+		{[]string{"application/x-amz-json-1.1"}, 200, ""},
+		{[]string{"application/x-amz-json-1.1; charset=utf-8"}, 200, ""},
+		{[]string{"Application/X-Amz-Json-1.1"}, 200, ""},
+		{nil, 400, "SerializationException"},
+		{[]string{"application/json"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.0"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.1", "text/plain"}, 400, "SerializationException"},
+		{[]string{"text/plain", "application/x-amz-json-1.1"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.1", "application/x-amz-json-1.1"}, 400, "SerializationException"},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		if len(tc.cts) == 1 {
+			req.Header["Content-Type"] = tc.cts
+		}
+		req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
+		auth.SetNonce(req.Header)
+		require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+		// Refused before authentication: the signature of the headers
+		// sent does not matter.
+		req.Header["Content-Type"] = tc.cts
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, "Content-Type %q: %v", tc.cts, out)
+		if tc.status != 200 {
+			assert.Equal(t, tc.typ, out["__type"], "Content-Type %q", tc.cts)
+			assert.Contains(t, out["message"], "Content-Type", "Content-Type %q", tc.cts)
+		}
+	}
+}
