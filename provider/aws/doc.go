@@ -19,19 +19,25 @@
 // wrap.AWSContext: Decrypt needs the same map. GrantTokens are accepted and
 // checked for size, not used: this KMS has no grants, its policy decides.
 // DryRun answers DryRunOperationException when the request would have
-// succeeded. Recipient (an attestation document and RSAES_OAEP_SHA_256)
-// returns CiphertextForRecipient and no PrivateKeyPlaintext. KeyMaterialId
+// succeeded. Recipient (an attestation document and RSAES_OAEP_SHA_256,
+// its one KeyEncryptionAlgorithm, which is optional as in AWS's
+// RecipientInfo) returns CiphertextForRecipient and no
+// PrivateKeyPlaintext. KeyMaterialId
 // is the hex SHA-256 of the master key's id and version, 64 characters.
 // Decrypt opens a PrivateKeyCiphertextBlob, returns the PKCS#8 private key
-// as Plaintext, and checks KeyId when given; Decrypt with a Recipient is
-// not offered.
+// as Plaintext, and checks KeyId when given; its EncryptionAlgorithm is
+// SYMMETRIC_DEFAULT (AWS's asymmetric ones, RSAES_OAEP_SHA_1,
+// RSAES_OAEP_SHA_256 and SM2PKE, are InvalidKeyUsageException, as for a
+// symmetric key in AWS KMS). Decrypt with a Recipient is not offered.
 //
 // A KeyId is a key id or its ARN, arn:aws:kms:<region>:<account>:key/<id>.
 // The account is the project: an ARN's account selects it (the caller
 // must be allowed there); otherwise it is the caller's one project, or the
 // default account (WithDefaultAccount). No aliases. Bodies are read
 // strictly (package internal/jsonobj): exact member names, no duplicates,
-// no members the operation does not define.
+// no members the operation does not define. An empty body is an input
+// with no members, {}, as the AWS JSON protocols require servers to read
+// it.
 //
 // # Errors
 //

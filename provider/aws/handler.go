@@ -192,7 +192,11 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 	if !known || !strings.HasPrefix(q.r.Header.Get(TargetHeader), targetPrefix) {
 		return answer{}, refuse(provider.FailNotFound), "unknown operation " + quote.Quote(q.r.Header.Get(TargetHeader), clipLen), true
 	}
-	if ct := r.Header.Get("Content-Type"); ct != contentType && !isContentType(ct) {
+	if cts := r.Header["Content-Type"]; len(cts) > 1 {
+		// A singleton field sent twice: a gateway in front may have read
+		// the other one.
+		return answer{}, refuse(provider.FailMalformedJSON), "Content-Type must be sent once", true
+	} else if len(cts) == 0 || cts[0] != contentType && !isContentType(cts[0]) {
 		return answer{}, refuse(provider.FailMalformedJSON), "Content-Type must be " + contentType, true
 	}
 	body, e := readBody(r)
@@ -288,7 +292,15 @@ func readBody(r *http.Request) ([]byte, *provider.Error) {
 	return body, nil
 }
 
+// emptyObject is what an empty request body means: AWS JSON 1.1 servers
+// must accept an empty body as an input with no members (Smithy's AWS JSON
+// protocols, "Empty body serialization").
+var emptyObject = []byte("{}")
+
 func parseBody(body []byte) (*jsonobj.Object, *provider.Error) {
+	if len(body) == 0 {
+		body = emptyObject
+	}
 	o, err := jsonobj.Parse(body)
 	if err != nil {
 		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "%v", err)

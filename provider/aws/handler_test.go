@@ -18,11 +18,14 @@ import (
 
 	"github.com/ecdkp/ecdkp/curves"
 	"github.com/ecdkp/ecdkp/encoding"
+	"github.com/ecdkp/ecdkp/internal/nitrotest"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
 	"github.com/ecdkp/ecdkp/provider/aws"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
+	"github.com/ecdkp/ecdkp/wrap"
+	"github.com/ecdkp/ecdkp/wrap/attest"
 )
 
 const (
@@ -42,13 +45,19 @@ type server struct {
 
 func newServer(t *testing.T, opts ...aws.Option) *server {
 	t.Helper()
+	return newServerOf(t, nil, opts...)
+}
+
+// newServerOf is newServer over a provider with popts.
+func newServerOf(t *testing.T, popts []provider.Option, opts ...aws.Option) *server {
+	t.Helper()
 	creds, err := auth.NewCredentials(
 		auth.Credential{Principal: "dev", AccessKey: testAK, SecretKey: testSK},
 		auth.Credential{Principal: "alice", Projects: []string{acctA}, AccessKey: boundAK, SecretKey: testSK},
 	)
 	require.NoError(t, err)
 	kr := keyring.New()
-	p, err := provider.New(kr)
+	p, err := provider.New(kr, popts...)
 	require.NoError(t, err)
 	h := aws.NewHandler(p, append([]aws.Option{
 		aws.WithAuthenticator(auth.SigV4(creds, auth.WithReplayCache(auth.NewMemoryReplayCache(0)))),
@@ -153,6 +162,10 @@ func TestErrors(t *testing.T) {
 		{"unknown operation", "Frobnicate", map[string]any{}, 400, "UnknownOperationException"},
 		{"missing key", "GenerateDataKeyPair", map[string]any{"KeyId": missing, "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
 		{"alias", "GenerateDataKeyPair", map[string]any{"KeyId": "alias/x", "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
+		{"KeyId of 2048 characters, no key", "GenerateDataKeyPair", map[string]any{"KeyId": strings.Repeat("a", 2048), "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
+		{"KeyId of 2049 characters", "GenerateDataKeyPair", map[string]any{"KeyId": strings.Repeat("a", 2049), "KeyPairSpec": "ECC_NIST_P256"}, 400, "ValidationException"},
+		{"KeyId of 2049 characters, Decrypt", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "KeyId": strings.Repeat("a", 2049)}, 400, "ValidationException"},
+		{"KeyId of 2049 characters, DescribeKey", "DescribeKey", map[string]any{"KeyId": strings.Repeat("a", 2049)}, 400, "ValidationException"},
 		{"ARN of another region", "GenerateDataKeyPair", map[string]any{"KeyId": "arn:aws:kms:eu-west-1:" + acctA + ":key/" + keyID, "KeyPairSpec": "SM2"}, 400, "NotFoundException"},
 		{"ARN of another account", "GenerateDataKeyPair", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctB + ":key/" + keyID, "KeyPairSpec": "SM2"}, 400, "NotFoundException"},
 		{"disabled", "GenerateDataKeyPair", map[string]any{"KeyId": disabledID, "KeyPairSpec": "SM2"}, 400, "DisabledException"},
@@ -165,7 +178,12 @@ func TestErrors(t *testing.T) {
 		{"bad attestation", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Recipient": map[string]any{"AttestationDocument": "AAAA", "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}, 400, "ValidationException"},
 		{"too many grant tokens", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "GrantTokens": strings.Split("a b c d e f g h i j k", " ")}, 400, "ValidationException"},
 		{"garbage ciphertext", "Decrypt", map[string]any{"CiphertextBlob": "AAAA"}, 400, "InvalidCiphertextException"},
-		{"wrong algorithm", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "ValidationException"},
+		{"empty ciphertext", "Decrypt", map[string]any{"CiphertextBlob": ""}, 400, "ValidationException"},
+		{"asymmetric algorithm RSAES_OAEP_SHA_1", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_1"}, 400, "InvalidKeyUsageException"},
+		{"asymmetric algorithm RSAES_OAEP_SHA_256", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "InvalidKeyUsageException"},
+		{"asymmetric algorithm SM2PKE", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "SM2PKE"}, 400, "InvalidKeyUsageException"},
+		{"algorithm not in the enum", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "AES_256_GCM"}, 400, "ValidationException"},
+		{"algorithm in lower case", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "symmetric_default"}, 400, "ValidationException"},
 		{"cancel the deletion of a key not pending it", "CancelKeyDeletion", map[string]any{"KeyId": keyID}, 400, "KMSInvalidStateException"},
 		{"tags", "CreateKey", map[string]any{"Tags": []any{map[string]string{"TagKey": "a", "TagValue": "b"}}}, 400, "UnsupportedOperationException"},
 		{"key policy", "CreateKey", map[string]any{"Policy": "{}"}, 400, "UnsupportedOperationException"},
@@ -296,4 +314,155 @@ func TestReplayRecordUnreachable(t *testing.T) {
 	status, out := s.call(t, testAK, "ListKeys", map[string]any{})
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Equal(t, "DependencyTimeoutException", out["__type"])
+}
+
+// raw sends one signed operation with body as is and returns the status
+// and the decoded body.
+func (s *server) raw(t *testing.T, op string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	auth.SetNonce(req.Header)
+	require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+// TestEmptyBody: a request with no body is an input with no members, as
+// the AWS JSON protocols require of servers: ListKeys lists, an operation
+// with required members says which is missing; a body of white space only
+// is still not JSON.
+func TestEmptyBody(t *testing.T) {
+	s := newServer(t)
+	keyID := s.createKey(t, testAK)
+	for _, tc := range []struct {
+		name, op, body string
+		status         int
+		typ, message   string
+	}{
+		{"ListKeys", "ListKeys", "", 200, "", ""},
+		{"GenerateDataKeyPair", "GenerateDataKeyPair", "", 400, "ValidationException", "KeyPairSpec is required"},
+		{"Decrypt", "Decrypt", "", 400, "ValidationException", "CiphertextBlob is required"},
+		{"DescribeKey", "DescribeKey", "", 400, "ValidationException", "KeyId is required"},
+		{"white space", "ListKeys", " ", 400, "SerializationException", "empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.raw(t, tc.op, []byte(tc.body))
+			assert.Equal(t, tc.status, status, out)
+			if tc.status == 200 {
+				require.IsType(t, []any{}, out["Keys"], out)
+				keys := out["Keys"].([]any)
+				require.Len(t, keys, 1)
+				assert.Equal(t, keyID, keys[0].(map[string]any)["KeyId"])
+				return
+			}
+			assert.Equal(t, tc.typ, out["__type"], out)
+			assert.Contains(t, out["message"], tc.message)
+		})
+	}
+}
+
+// TestRecipient: GenerateDataKeyPair with a Recipient answers
+// CiphertextForRecipient, which the enclave's key opens to the private
+// key of PublicKey, and no PrivateKeyPlaintext; KeyEncryptionAlgorithm is
+// optional in AWS's RecipientInfo (its one value, RSAES_OAEP_SHA_256, when
+// left out); the document is not.
+func TestRecipient(t *testing.T) {
+	pki := nitrotest.NewPKI(t)
+	v, err := attest.NewNSMVerifier(pki.Roots(), attest.WithClock(func() time.Time { return nitrotest.Now }))
+	require.NoError(t, err)
+	s := newServerOf(t, []provider.Option{provider.WithAttestationVerifier(v)})
+	keyID := s.createKey(t, testAK)
+	enclave, spki := nitrotest.RSA(t, 2048)
+	doc := base64.StdEncoding.EncodeToString(pki.Doc(t, pki.Fields(spki)))
+	u, err := wrap.NewRecipientUnwrapper(enclave)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name      string
+		recipient map[string]any
+		typ, msg  string
+	}{
+		{"with the algorithm", map[string]any{"AttestationDocument": doc, "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, "", ""},
+		{"without the algorithm", map[string]any{"AttestationDocument": doc}, "", ""},
+		{"another algorithm", map[string]any{"AttestationDocument": doc, "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_1"}, "ValidationException", "RSAES_OAEP_SHA_256"},
+		{"no document", map[string]any{"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, "ValidationException", "Recipient.AttestationDocument is required"},
+		{"empty", map[string]any{}, "ValidationException", "Recipient.AttestationDocument is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.call(t, testAK, "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "ECC_NIST_P256", "Recipient": tc.recipient})
+			if tc.typ != "" {
+				assert.Equal(t, 400, status, out)
+				assert.Equal(t, tc.typ, out["__type"], out)
+				assert.Contains(t, out["message"], tc.msg)
+				return
+			}
+			require.Equal(t, 200, status, out)
+			assert.NotContains(t, out, "PrivateKeyPlaintext")
+			require.IsType(t, "", out["CiphertextForRecipient"], out)
+			env, err := base64.StdEncoding.DecodeString(out["CiphertextForRecipient"].(string))
+			require.NoError(t, err)
+			pkcs8, err := u.Unwrap(t.Context(), env, nil)
+			require.NoError(t, err)
+			priv, err := encoding.ParsePKCS8(pkcs8)
+			require.NoError(t, err)
+			pub, err := base64.StdEncoding.DecodeString(out["PublicKey"].(string))
+			require.NoError(t, err)
+			pk, err := encoding.ParseSPKI(pub)
+			require.NoError(t, err)
+			assert.True(t, priv.PublicKey().Equal(pk), "the private key of the public key")
+		})
+	}
+}
+
+// TestContentType: the body's media type is application/x-amz-json-1.1
+// (any case, with parameters), sent once: a second Content-Type, which a
+// gateway in front may have read instead, is refused whichever comes
+// first.
+func TestContentType(t *testing.T) {
+	s := newServer(t)
+	body := []byte(`{}`)
+	for _, tc := range []struct {
+		cts    []string
+		status int
+		typ    string
+	}{
+		{[]string{"application/x-amz-json-1.1"}, 200, ""},
+		{[]string{"application/x-amz-json-1.1; charset=utf-8"}, 200, ""},
+		{[]string{"Application/X-Amz-Json-1.1"}, 200, ""},
+		{nil, 400, "SerializationException"},
+		{[]string{"application/json"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.0"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.1", "text/plain"}, 400, "SerializationException"},
+		{[]string{"text/plain", "application/x-amz-json-1.1"}, 400, "SerializationException"},
+		{[]string{"application/x-amz-json-1.1", "application/x-amz-json-1.1"}, 400, "SerializationException"},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		if len(tc.cts) == 1 {
+			req.Header["Content-Type"] = tc.cts
+		}
+		req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
+		auth.SetNonce(req.Header)
+		require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+		// Refused before authentication: the signature of the headers
+		// sent does not matter.
+		req.Header["Content-Type"] = tc.cts
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, "Content-Type %q: %v", tc.cts, out)
+		if tc.status != 200 {
+			assert.Equal(t, tc.typ, out["__type"], "Content-Type %q", tc.cts)
+			assert.Contains(t, out["message"], "Content-Type", "Content-Type %q", tc.cts)
+		}
+	}
 }

@@ -18,11 +18,19 @@ import (
 // Without an ARN, the project is the caller's one project, or the default
 // account.
 
+// maxKeyIDLen is AWS's bound of a KeyId (1 to 2048 characters).
+const maxKeyIDLen = 2048
+
 // resolveKey reads a KeyId, sets the request's project, and returns the
 // key id.
 func (q *request) resolveKey(keyID string) (string, error) {
 	if keyID == "" {
 		return "", pre(provider.FailMissingParameter, "KeyId is required")
+	}
+	if len(keyID) > maxKeyIDLen {
+		// AWS's length constraint of the member, checked before any
+		// lookup: a ValidationException, not a key that is not found.
+		return "", pre(provider.FailInvalidParameter, "KeyId is %d characters, more than %d", len(keyID), maxKeyIDLen)
 	}
 	id, account := keyID, ""
 	switch {

@@ -127,6 +127,10 @@ func grantTokens(tokens []string) error {
 	return nil
 }
 
+// keyEncryptionRSAESOAEPSHA256 is the one KeyEncryptionAlgorithm of a
+// RecipientInfo, and its value when the request leaves it out.
+const keyEncryptionRSAESOAEPSHA256 = "RSAES_OAEP_SHA_256"
+
 // generateDataKeyPair serves GenerateDataKeyPair (withPlain) and
 // GenerateDataKeyPairWithoutPlaintext.
 func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
@@ -147,6 +151,14 @@ func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
 				}
 				if err := rm.done(); err != nil {
 					return answer{}, err
+				}
+				if recipient.AttestationDocument == "" {
+					return answer{}, pre(provider.FailMissingParameter, "Recipient.AttestationDocument is required")
+				}
+				if recipient.KeyEncryptionAlgorithm == "" {
+					// Optional in AWS's RecipientInfo: its one valid
+					// value.
+					recipient.KeyEncryptionAlgorithm = keyEncryptionRSAESOAEPSHA256
 				}
 			}
 		}
@@ -198,7 +210,16 @@ func decrypt(q *request) (answer, error) {
 	if hasRecipient {
 		return answer{}, pre(provider.FailUnsupported, "Decrypt with a Recipient is not supported: GenerateDataKeyPair takes one")
 	}
-	if alg != "" && alg != "SYMMETRIC_DEFAULT" {
+	if blob == "" {
+		return answer{}, pre(provider.FailMissingParameter, "CiphertextBlob is required")
+	}
+	switch alg {
+	case "", "SYMMETRIC_DEFAULT":
+	case "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE":
+		// AWS's algorithms of asymmetric keys: valid, but not for the
+		// symmetric master keys that seal data key pairs.
+		return answer{}, pre(provider.FailKeyUsage, "EncryptionAlgorithm %s is for asymmetric KMS keys; a PrivateKeyCiphertextBlob is decrypted with SYMMETRIC_DEFAULT", alg)
+	default:
 		return answer{}, pre(provider.FailInvalidParameter, "EncryptionAlgorithm must be SYMMETRIC_DEFAULT")
 	}
 	if err := grantTokens(tokens); err != nil {

@@ -163,29 +163,32 @@ func TestHandlerContentType(t *testing.T) {
 	defer srv.Close()
 	valid := fmt.Sprintf(`{"key_id":%q,"key_spec":"SM2"}`, f.AES)
 	for _, tc := range []struct {
-		ct     string
+		cts    []string
 		status int
 	}{
-		{"application/json", 200},
-		{"application/json;charset=UTF-8", 200},
-		{"Application/JSON; charset=utf-8", 200},
-		{"", 400},
-		{"text/plain", 400},
-		{"application/x-www-form-urlencoded", 400},
-		{"application/jsonp", 400},
-		{"multipart/form-data; boundary=x", 400},
-		{"application/json; charset", 400},
+		{[]string{"application/json"}, 200},
+		{[]string{"application/json;charset=UTF-8"}, 200},
+		{[]string{"Application/JSON; charset=utf-8"}, 200},
+		{nil, 400},
+		{[]string{""}, 400},
+		{[]string{"text/plain"}, 400},
+		{[]string{"application/x-www-form-urlencoded"}, 400},
+		{[]string{"application/jsonp"}, 400},
+		{[]string{"multipart/form-data; boundary=x"}, 400},
+		{[]string{"application/json; charset"}, 400},
+		// A singleton field twice, whichever comes first.
+		{[]string{"application/json", "text/plain"}, 400},
+		{[]string{"text/plain", "application/json"}, 400},
+		{[]string{"application/json", "application/json"}, 400},
 	} {
 		req, err := http.NewRequest(http.MethodPost, createURL(srv), strings.NewReader(valid))
 		require.NoError(t, err)
-		if tc.ct != "" {
-			req.Header.Set("Content-Type", tc.ct)
-		}
+		req.Header["Content-Type"] = tc.cts
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		assert.Equal(t, tc.status, resp.StatusCode, "Content-Type %q: %s", tc.ct, body)
+		assert.Equal(t, tc.status, resp.StatusCode, "Content-Type %q: %s", tc.cts, body)
 		if tc.status != 200 {
 			assert.Contains(t, string(body), "KMS.0202")
 			assert.Contains(t, string(body), "Content-Type")

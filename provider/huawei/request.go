@@ -17,7 +17,16 @@ import (
 // checkContentType accepts application/json with any parameters (the SDK
 // sends charset=UTF-8).
 func checkContentType(r *http.Request) *provider.Error {
-	ct := r.Header.Get("Content-Type")
+	var ct string
+	switch cts := r.Header["Content-Type"]; len(cts) {
+	case 0:
+	case 1:
+		ct = cts[0]
+	default:
+		// A singleton field sent twice: a gateway in front may have read
+		// the other one.
+		return provider.Errorf(provider.FailMalformedJSON, "Content-Type must be sent once")
+	}
 	switch ct {
 	case "application/json;charset=UTF-8", "application/json": // what SDKs send
 		return nil
