@@ -3,6 +3,7 @@ package aws
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/ecdkp/ecdkp/provider"
 )
@@ -64,6 +65,22 @@ func CodeOf(f provider.Failure) Code {
 	}
 	return codes[provider.FailInternal]
 }
+
+// memberNames renames, in the provider's messages, the request fields of
+// its Huawei-shaped request (provider.CreateRequest, DecryptRequest) to
+// the members of this dialect they come from, so that a message names
+// what the caller sent.
+var memberNames = strings.NewReplacer(
+	"recipient.key_encryption_algorithm", "Recipient.KeyEncryptionAlgorithm",
+	"recipient.attestation_document", "Recipient.AttestationDocument",
+	"additional_authenticated_data", "EncryptionContext",
+	"cipher_text", "CiphertextBlob",
+	"key_spec", "KeyPairSpec",
+	"key_id", "KeyId",
+)
+
+// awsMessage is a provider message in this dialect's member names.
+func awsMessage(msg string) string { return memberNames.Replace(msg) }
 
 // ErrorBody is the JSON of an error response, as AWS JSON 1.1 services
 // write it: the SDKs read __type (and the X-Amzn-ErrorType header).

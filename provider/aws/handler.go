@@ -239,7 +239,7 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 			return answer{}, refuse(pre.e.Failure), pre.e.Message, true
 		}
 		e := provider.AsError(err)
-		return answer{}, refuse(e.Failure), e.Message, false
+		return answer{}, refuse(e.Failure), awsMessage(e.Message), false
 	}
 	return a, nil, "", false
 }

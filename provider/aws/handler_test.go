@@ -178,6 +178,8 @@ func TestErrors(t *testing.T) {
 		{"bad attestation", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "Recipient": map[string]any{"AttestationDocument": "AAAA", "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}, 400, "ValidationException"},
 		{"too many grant tokens", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2", "GrantTokens": strings.Split("a b c d e f g h i j k", " ")}, 400, "ValidationException"},
 		{"garbage ciphertext", "Decrypt", map[string]any{"CiphertextBlob": "AAAA"}, 400, "InvalidCiphertextException"},
+		{"KeyId not a key id", "GenerateDataKeyPair", map[string]any{"KeyId": "not-a-key-id", "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
+		{"KeyPairSpec no curve", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "ECC_NIST_P999"}, 400, "ValidationException"},
 		{"empty ciphertext", "Decrypt", map[string]any{"CiphertextBlob": ""}, 400, "ValidationException"},
 		{"asymmetric algorithm RSAES_OAEP_SHA_1", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_1"}, 400, "InvalidKeyUsageException"},
 		{"asymmetric algorithm RSAES_OAEP_SHA_256", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "InvalidKeyUsageException"},
@@ -195,6 +197,11 @@ func TestErrors(t *testing.T) {
 			assert.NotEmpty(t, out["message"])
 			for _, goName := range []string{"map[", "provider.", "*bool", "json: "} {
 				assert.NotContains(t, out["message"], goName)
+			}
+			// The message names this dialect's members, not the
+			// Huawei fields of the provider's request.
+			for _, huaweiName := range []string{"key_id", "key_spec", "cipher_text", "additional_authenticated_data", "recipient.", "attestation_document"} {
+				assert.NotContains(t, out["message"], huaweiName)
 			}
 		})
 	}
