@@ -30,7 +30,8 @@
 // RSAES_OAEP_SHA_256 and SM2PKE, are InvalidKeyUsageException, as for a
 // symmetric key in AWS KMS). Decrypt with a Recipient is not offered.
 //
-// A KeyId is a key id or its ARN, arn:aws:kms:<region>:<account>:key/<id>.
+// A KeyId is a key id or its ARN, arn:<partition>:kms:<region>:<account>:key/<id>,
+// the partition that of the region (Partition: aws-cn for cn-north-1).
 // The account is the project: an ARN's account selects it (the caller
 // must be allowed there); otherwise it is the caller's one project, or the
 // default account (WithDefaultAccount). No aliases. Bodies are read

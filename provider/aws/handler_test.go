@@ -473,3 +473,32 @@ func TestContentType(t *testing.T) {
 		}
 	}
 }
+
+// TestPartition: a key's ARN carries the partition of the server's region
+// (aws-cn in the China regions, where AWS serves SM2), that ARN works as a
+// KeyId, and an ARN of the region under another partition is not found.
+func TestPartition(t *testing.T) {
+	for region, partition := range map[string]string{
+		"us-east-1": "aws", "eu-west-1": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
+		"us-isof-south-1": "aws-iso-f", "eu-isoe-west-1": "aws-iso-e", "eusc-de-east-1": "aws-eusc",
+	} {
+		assert.Equal(t, partition, aws.Partition(region), region)
+	}
+
+	s := newServerOf(t, []provider.Option{provider.WithRegion("cn-north-1")})
+	keyID := s.createKey(t, testAK)
+	arn := "arn:aws-cn:kms:cn-north-1:" + acctA + ":key/" + keyID
+	status, out := s.call(t, testAK, "GenerateDataKeyPairWithoutPlaintext", map[string]any{"KeyId": keyID, "KeyPairSpec": "SM2"})
+	require.Equal(t, 200, status, out)
+	assert.Equal(t, arn, out["KeyId"])
+
+	status, out = s.call(t, testAK, "GenerateDataKeyPairWithoutPlaintext", map[string]any{"KeyId": arn, "KeyPairSpec": "SM2"})
+	assert.Equal(t, 200, status, out)
+	for _, wrong := range []string{"arn:aws:kms:cn-north-1:", "arn:aws-us-gov:kms:cn-north-1:", "arn::kms:cn-north-1:"} {
+		status, out = s.call(t, testAK, "GenerateDataKeyPairWithoutPlaintext", map[string]any{"KeyId": wrong + acctA + ":key/" + keyID, "KeyPairSpec": "SM2"})
+		assert.Equal(t, 400, status, wrong)
+		assert.Equal(t, "NotFoundException", out["__type"], wrong)
+		assert.Contains(t, out["message"], "partition", wrong)
+	}
+}

@@ -13,10 +13,36 @@ import (
 )
 
 // A KeyId is a key id (a UUID), or the key's ARN,
-// arn:aws:kms:<region>:<account>:key/<id>, whose account names the
-// project; the region must be the server's. Aliases are not offered.
-// Without an ARN, the project is the caller's one project, or the default
-// account.
+// arn:<partition>:kms:<region>:<account>:key/<id>, whose account names the
+// project; the region must be the server's, and the partition that
+// region's (Partition). Aliases are not offered. Without an ARN, the
+// project is the caller's one project, or the default account.
+
+// partitions are the AWS partitions of regions other than the commercial
+// one ("aws"), by the prefix of their region names, the longest first
+// where one prefix begins another.
+var partitions = []struct{ prefix, partition string }{
+	{"cn-", "aws-cn"},
+	{"us-gov-", "aws-us-gov"},
+	{"us-isob-", "aws-iso-b"},
+	{"us-isof-", "aws-iso-f"},
+	{"us-iso-", "aws-iso"},
+	{"eu-isoe-", "aws-iso-e"},
+	{"eusc-", "aws-eusc"},
+}
+
+// Partition is the AWS partition of region, the second field of the ARNs
+// of its keys: aws-cn for the China regions (cn-north-1), aws-us-gov for
+// GovCloud, the isolated partitions by their region prefixes, and aws for
+// every other region.
+func Partition(region string) string {
+	for _, p := range partitions {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
+}
 
 // maxKeyIDLen is AWS's bound of a KeyId (1 to 2048 characters).
 const maxKeyIDLen = 2048
@@ -39,10 +65,12 @@ func (q *request) resolveKey(keyID string) (string, error) {
 	case strings.HasPrefix(keyID, "arn:"):
 		parts := strings.SplitN(keyID, ":", 6)
 		if len(parts) != 6 || parts[2] != "kms" || !strings.HasPrefix(parts[5], "key/") {
-			return "", pre(provider.FailKeyNotFound, "KeyId %s is not a key ARN (arn:aws:kms:<region>:<account>:key/<id>)", quote.Clip(keyID, clipLen))
+			return "", pre(provider.FailKeyNotFound, "KeyId %s is not a key ARN (arn:%s:kms:<region>:<account>:key/<id>)", quote.Clip(keyID, clipLen), Partition(q.h.p.Region()))
 		}
-		if parts[3] != q.h.p.Region() {
-			return "", pre(provider.FailKeyNotFound, "key %s is in region %s; this KMS serves %s", quote.Clip(keyID, clipLen), quote.Clip(parts[3], clipLen), q.h.p.Region())
+		if region := q.h.p.Region(); parts[3] != region {
+			return "", pre(provider.FailKeyNotFound, "key %s is in region %s; this KMS serves %s", quote.Clip(keyID, clipLen), quote.Clip(parts[3], clipLen), region)
+		} else if partition := Partition(region); parts[1] != partition {
+			return "", pre(provider.FailKeyNotFound, "key %s is in partition %s; region %s is in %s", quote.Clip(keyID, clipLen), quote.Clip(parts[1], clipLen), region, partition)
 		}
 		account, id = parts[4], strings.TrimPrefix(parts[5], "key/")
 		if !keystore.ValidProject(account) {
@@ -73,7 +101,8 @@ func (q *request) setProject(account string) error {
 
 // arn is the ARN of a key of the request's project.
 func (q *request) arn(keyID string) string {
-	return "arn:aws:kms:" + q.h.p.Region() + ":" + q.caller.ProjectID + ":key/" + keyID
+	region := q.h.p.Region()
+	return "arn:" + Partition(region) + ":kms:" + region + ":" + q.caller.ProjectID + ":key/" + keyID
 }
 
 // keyMaterialID names a master key version: the hex SHA-256 of the key's
