@@ -181,6 +181,8 @@ func TestErrors(t *testing.T) {
 		{"KeyId not a key id", "GenerateDataKeyPair", map[string]any{"KeyId": "not-a-key-id", "KeyPairSpec": "ECC_NIST_P256"}, 400, "NotFoundException"},
 		{"KeyPairSpec no curve", "GenerateDataKeyPair", map[string]any{"KeyId": keyID, "KeyPairSpec": "ECC_NIST_P999"}, 400, "ValidationException"},
 		{"empty ciphertext", "Decrypt", map[string]any{"CiphertextBlob": ""}, 400, "ValidationException"},
+		{"ciphertext of 6144 bytes", "Decrypt", map[string]any{"CiphertextBlob": strings.Repeat("AAAA", 2048)}, 400, "InvalidCiphertextException"},
+		{"ciphertext over 6144 bytes", "Decrypt", map[string]any{"CiphertextBlob": strings.Repeat("AAAA", 2049)}, 400, "ValidationException"},
 		{"asymmetric algorithm RSAES_OAEP_SHA_1", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_1"}, 400, "InvalidKeyUsageException"},
 		{"asymmetric algorithm RSAES_OAEP_SHA_256", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}, 400, "InvalidKeyUsageException"},
 		{"asymmetric algorithm SM2PKE", "Decrypt", map[string]any{"CiphertextBlob": "AAAA", "EncryptionAlgorithm": "SM2PKE"}, 400, "InvalidKeyUsageException"},

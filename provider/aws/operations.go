@@ -195,6 +195,13 @@ func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
 }
 
 // decrypt serves Decrypt of a PrivateKeyCiphertextBlob.
+// maxCiphertextBlob is AWS's bound of a CiphertextBlob (1 to 6144 bytes),
+// and maxCiphertextBlobB64 the length of its base64.
+const (
+	maxCiphertextBlob    = 6144
+	maxCiphertextBlobB64 = maxCiphertextBlob / 3 * 4
+)
+
 func decrypt(q *request) (answer, error) {
 	m := members{o: q.body}
 	blob := m.str("CiphertextBlob")
@@ -212,6 +219,11 @@ func decrypt(q *request) (answer, error) {
 	}
 	if blob == "" {
 		return answer{}, pre(provider.FailMissingParameter, "CiphertextBlob is required")
+	}
+	if len(blob) > maxCiphertextBlobB64 {
+		// AWS's length constraint of the member: a ValidationException,
+		// not a ciphertext that does not open.
+		return answer{}, pre(provider.FailInvalidParameter, "CiphertextBlob is more than %d bytes", maxCiphertextBlob)
 	}
 	switch alg {
 	case "", "SYMMETRIC_DEFAULT":
