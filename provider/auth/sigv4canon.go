@@ -233,7 +233,7 @@ func hmacSHA256[T string | []byte](key []byte, data T) [sha256.Size]byte {
 		copy(k[:], key)
 	}
 	var small [block + 192]byte
-	buf := small[:0]
+	var buf []byte
 	if n := block + len(data); n <= len(small) {
 		buf = small[:n]
 	} else {
