@@ -287,8 +287,10 @@ func (p *parser) number() (string, error) {
 	return p.s[start:p.i], nil
 }
 
-// str reads a string, refusing control characters and invalid UTF-8 (an
-// unpaired surrogate escape becomes U+FFFD, as encoding/json does).
+// str reads a string, refusing control characters, invalid UTF-8 and an
+// unpaired surrogate escape (which encoding/json turns into U+FFFD: two
+// different strings would then be one, a context bound at creation
+// matching another at decryption; RFC 7493 forbids them).
 func (p *parser) str() (string, error) {
 	p.i++ // "
 	start := p.i
@@ -351,18 +353,17 @@ func (p *parser) str() (string, error) {
 				return "", p.syntax("\\u needs four hex digits")
 			}
 			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
+				pair := utf8.RuneError
 				if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
-					save := p.i
 					p.i += 2
-					low, ok := p.hex4()
-					if ok && utf16.DecodeRune(r, low) != utf8.RuneError {
-						r2 = utf16.DecodeRune(r, low)
-					} else {
-						p.i = save
+					if low, ok := p.hex4(); ok {
+						pair = utf16.DecodeRune(r, low)
 					}
 				}
-				r = r2
+				if pair == utf8.RuneError {
+					return "", p.syntax("a \\u escape of a UTF-16 surrogate without its pair is not a character")
+				}
+				r = pair
 			}
 			sb.WriteRune(r)
 		default:
