@@ -164,8 +164,16 @@ func TestUsage(t *testing.T) {
 		{[]string{"keys", "--help"}, 0, "keys create"},
 		{[]string{"keys", "create", "--help"}, 0, "-spec"},
 		{[]string{"serve", "--help"}, 0, "-addr"},
-		{[]string{"create"}, 1, "--key-spec is required"},
-		{[]string{"create", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"create", "--help"}, 0, "ECC_NIST_EDWARDS25519"},
+		{[]string{"keys", "disable", "--help"}, 0, "usage: ecdkp keys disable [--keystore"},
+		{[]string{"keys", "list", "--help"}, 0, "usage: ecdkp keys list ["},
+		{[]string{"version", "--help"}, 0, "usage: ecdkp version\n"},
+		{[]string{"create"}, 1, "--key-spec is required: ECC_NIST_P256, "},
+		{[]string{"create", "--bogus"}, 2, "ecdkp create: flag provided but not defined: -bogus\nRun 'ecdkp create --help' for its flags.\n"},
+		{[]string{"keys", "disable", "--bogus"}, 2, "ecdkp keys disable: flag provided but not defined: -bogus\nRun 'ecdkp keys disable --help'"},
+		{[]string{"keys", "disable"}, 1, "disable takes one argument, the master key id"},
+		{[]string{"keys", "disable", "3f0c6e1a-8b2d-4c7e-9a15-d04be2f6c839", "--keyring", "kr.json"}, 1, "the flags go before the key id (ecdkp keys disable [flags] ID)"},
+		{[]string{"keys", "list", "extra"}, 1, `list takes no argument, got "extra"`},
 		{[]string{"keys", "explode"}, 1, "unknown keys subcommand"},
 		{[]string{"serve", "--ak", "x"}, 1, "--ak needs its secret"},
 		{[]string{"serve", "--addr", "127.0.0.1:0"}, 1, "no credentials"},
@@ -176,6 +184,13 @@ func TestUsage(t *testing.T) {
 		code := run(context.Background(), &env{stdout: &so, stderr: &se, getenv: func(string) string { return "" }}, tc.args)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, se.String())
 		assert.Contains(t, se.String(), tc.want, "%v", tc.args)
+		if tc.code == 2 && len(tc.args) > 0 {
+			assert.NotContains(t, se.String(), "-etcd-ca", "%v: a bad flag is not buried under every flag", tc.args)
+		}
+		if len(tc.args) == 2 && tc.args[1] == "--help" && tc.args[0] != "keys" {
+			assert.Equal(t, tc.args[0] != "version", strings.Contains(se.String(), "\nflags:\n"),
+				"%v: a flag list only when there are flags", tc.args)
+		}
 		assert.True(t, so.Len() == 0 || strings.HasPrefix(so.String(), "{"), "stdout holds only JSON")
 	}
 }
