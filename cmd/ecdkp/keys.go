@@ -61,6 +61,7 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlags(e, "keys "+sub, keysSubSynopsis[sub])
 	sf := addStoreFlags(fs)
+	sf.noFirstUse = sub == "list" || sub == "enable" || sub == "disable" || sub == "rotate"
 	var spec, project *string
 	if sub == "create" {
 		spec = fs.String("spec", string(keystore.AES256), "master key spec: AES_256 or SM4")

@@ -194,3 +194,55 @@ func TestUsage(t *testing.T) {
 		assert.True(t, so.Len() == 0 || strings.HasPrefix(so.String(), "{"), "stdout holds only JSON")
 	}
 }
+
+// TestNoKeyringYet: the commands that never create the default keyring
+// (decrypt, keys list/enable/disable/rotate) say there is none yet, rather
+// than list nothing under a warning that it is not sealed; create makes it
+// and warns as before.
+func TestNoKeyringYet(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", xdg)
+	path := filepath.Join(xdg, "ecdkp", "keyring.json")
+	noKeyring := "ecdkp: no keyring at " + path + " yet (create, keys create and serve make it on first use"
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"keys", "list"}, 0, "[]\n"},
+		{[]string{"keys", "rotate", "3f0c6e1a-8b2d-4c7e-9a15-d04be2f6c839"}, 1, ""},
+		{[]string{"decrypt", "--cipher-text", "RUtQMQ" + strings.Repeat("A", 80)}, 1, ""},
+	} {
+		r := runInProcess(t, nil, tc.args...)
+		assert.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Equal(t, tc.stdout, r.stdout, "%v", tc.args)
+		assert.Contains(t, r.stderr, noKeyring, "%v", tc.args)
+		assert.NotContains(t, r.stderr, "not sealed", "%v", tc.args)
+		_, err := os.Stat(path)
+		assert.ErrorIs(t, err, os.ErrNotExist, "%v created the keyring", tc.args)
+	}
+
+	r := runInProcess(t, nil, "create", "--key-spec", "SM2")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "created keyring "+path)
+	assert.Contains(t, r.stderr, "is not sealed")
+	assert.NotContains(t, r.stderr, "no keyring at")
+	r = runInProcess(t, nil, "keys", "list")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stderr, "no keyring at")
+	assert.Contains(t, r.stderr, "is not sealed")
+}
+
+// TestSealTwice: sealing a sealed keyring names the command that changes
+// its passphrase, not the package's Go function.
+func TestSealTwice(t *testing.T) {
+	kr := newKeyringFile(t)
+	vars := map[string]string{"ECDKP_PASSPHRASE": "seal twice"}
+	r := runInProcess(t, vars, "keys", "seal", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runInProcess(t, vars, "keys", "seal", "--keyring", kr)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "ecdkp keys: keyring: "+kr+": already sealed ('ecdkp keys passphrase' changes its passphrase)\n", r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.NotContains(t, r.stderr, "seal twice")
+}
