@@ -171,6 +171,12 @@ func TestServeSecureByDefault(t *testing.T) {
 		{"a secret twice", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token-file", tokenFile}, "once"},
 		{"tls cert without key", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--tls-cert", tokenFile}, "go together"},
 		{"a token on argv", nil, []string{"--addr", "127.0.0.1:0", "--token", "argv-token"}, "--token: a secret on the command line is visible to every user"},
+		{"a token on argv and in the environment", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token", "argv-token"},
+			"--token: a secret on the command line is visible to every user"},
+		{"a secret key on argv and in a file", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK", "--sk", "argv-secret", "--sk-file", tokenFile},
+			"--sk: a secret on the command line is visible to every user"},
+		{"a secret twice names only the ways to give it", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token-file", tokenFile},
+			"give the secret of --token once: $ECDKP_TOKEN or --token-file, not both"},
 		{"a secret key on argv", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK", "--sk", "argv-secret"}, "--sk: a secret on the command line is visible to every user"},
 		{"an access key without its secret", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK"}, "--ak needs its secret"},
 	} {
