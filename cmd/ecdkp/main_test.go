@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +246,26 @@ func TestSealTwice(t *testing.T) {
 	assert.Equal(t, "ecdkp keys: keyring: "+kr+": already sealed ('ecdkp keys passphrase' changes its passphrase)\n", r.stderr)
 	assert.Empty(t, r.stdout)
 	assert.NotContains(t, r.stderr, "seal twice")
+}
+
+// TestEtcdUnreachable: with no etcd at --etcd-endpoints, every command that
+// opens the store says where it looked and what to check, not only
+// "context deadline exceeded".
+func TestEtcdUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	vars := map[string]string{"ECDKP_PASSPHRASE": "fleet secret"}
+	for _, args := range [][]string{
+		{"keys", "list"},
+		{"create", "--key-spec", "SM2"},
+	} {
+		r := runInProcess(t, vars, append(args, "--keystore", "etcd", "--etcd-endpoints", endpoint)...)
+		assert.Equal(t, 1, r.code, "%v", args)
+		assert.Empty(t, r.stdout, "%v", args)
+		assert.Contains(t, r.stderr, "context deadline exceeded (no answer from etcd at "+endpoint+
+			": check --etcd-endpoints and that the members are up; https:// members need --etcd-ca)\n", "%v", args)
+		assert.NotContains(t, r.stderr, "fleet secret", "%v", args)
+	}
 }
