@@ -74,7 +74,15 @@ func (a authFlags) load(e *env) (credentialSet, error) {
 			return c, err
 		}
 		if len(entries) > 0 {
-			return c, errors.New("--credentials replaces --token and --ak: put the dev-loop credential in the file")
+			var given []string
+			if token != "" {
+				given = append(given, "a token ($ECDKP_TOKEN or --token-file)")
+			}
+			if *a.ak != "" {
+				given = append(given, "--ak")
+			}
+			return c, fmt.Errorf("--credentials replaces the dev-loop credentials, and %s is given too: unset it, or put it in the file",
+				strings.Join(given, " and "))
 		}
 		tokens, keys := file.Counts()
 		c.summary = append(c.summary, fmt.Sprintf("%s: %d tokens, %d access keys, principals %s", *a.credentials, tokens, keys, strings.Join(file.Principals(), ",")))
