@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,7 +30,7 @@ const conformanceSynopsis = "conformance --endpoint URL --key-id ID [--dialect h
 func runConformance(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "conformance", conformanceSynopsis)
 	dialect := fs.String("dialect", string(conformance.Huawei), "the endpoint's API: huawei (create-ec-datakey-pair) or aws (GenerateDataKeyPair, AWS JSON 1.1)")
-	endpoint := fs.String("endpoint", "", "base URL of the KMS endpoint, e.g. http://127.0.0.1:8080 (required)")
+	endpoint := fs.String("endpoint", "", "base URL of the KMS endpoint, e.g. http://127.0.0.1:8080 (required; an https one with a private CA: $SSL_CERT_FILE names the CA's PEM file)")
 	project := fs.String("project-id", conformanceProjectID, "huawei: project_id in the request paths: the project of --key-id (ecdkp's default project unless the key was created with --project)")
 	keyID := fs.String("key-id", "", "an enabled AES_256 or SM4 master key of the endpoint (required)")
 	disabled := fs.String("disabled-key-id", "", "a disabled master key of the endpoint, to check that it is refused (optional)")
@@ -91,7 +92,7 @@ func runConformance(ctx context.Context, e *env, args []string) error {
 		opts = append(opts, conformance.WithOtherKeyID(*other))
 	}
 	if err := conformance.Preflight(ctx, target, opts...); err != nil {
-		return fmt.Errorf("%w; no check was run", err)
+		return fmt.Errorf("%w; no check was run%s", err, preflightHint(err, d, *token == "" && *ak == ""))
 	}
 	if *fuzz > 0 {
 		report, err := conformance.Fuzz(ctx, target, conformance.FuzzOptions{
@@ -113,6 +114,23 @@ func runConformance(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%d of %d checks failed", failed, passed+failed)
 	}
 	return nil
+}
+
+// preflightHint is what to do about a failed preflight, when the command
+// can tell: give the credentials it was not given, or trust the endpoint's
+// private CA.
+func preflightHint(err error, d conformance.Dialect, noCredentials bool) string {
+	var pe *conformance.PreflightError
+	var cve *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &cve):
+		return " (a certificate from a private CA: name its PEM file in $SSL_CERT_FILE)"
+	case !errors.As(err, &pe) || pe.Reason != "the endpoint refuses the credentials" || !noCredentials:
+		return ""
+	case d == conformance.AWS:
+		return " (no credentials were given: --ak, with --sk or $ECDKP_SK)"
+	}
+	return " (no credentials were given: --token or $ECDKP_TOKEN, or --ak with --sk or $ECDKP_SK)"
 }
 
 // conformanceTarget makes the target of the dialect, refusing the flags of

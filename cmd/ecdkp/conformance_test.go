@@ -80,6 +80,39 @@ func TestConformanceCommand(t *testing.T) {
 		assert.Contains(t, r.stderr, "the endpoint refuses the credentials: HTTP 401 KMS.0301")
 		assert.Contains(t, r.stderr, "no check was run")
 		assert.NotContains(t, r.stderr, "nope")
+		assert.NotContains(t, r.stderr, "no credentials were given", "credentials were given")
+	})
+
+	t.Run("no credentials", func(t *testing.T) {
+		for _, tc := range []struct {
+			dialect, want string
+		}{
+			{"huawei", "HTTP 401 KMS.0301: no credentials presented: missing X-Auth-Token header; no check was run " +
+				"(no credentials were given: --token or $ECDKP_TOKEN, or --ak with --sk or $ECDKP_SK)\n"},
+			{"aws", "; no check was run (no credentials were given: --ak, with --sk or $ECDKP_SK)\n"},
+		} {
+			target := good.URL
+			if tc.dialect == "aws" {
+				s := serveInProcess(t, map[string]string{"ECDKP_SK": "s"}, "--addr", "127.0.0.1:0", "--keyring", newKeyringFile(t), "--ak", "AK")
+				target = "http://" + s.addr
+			}
+			r := runInProcess(t, nil, "conformance", "--dialect", tc.dialect, "--endpoint", target, "--key-id", f.aes, "--openssl", "off")
+			assert.Equal(t, 1, r.code, tc.dialect)
+			assert.Empty(t, r.stdout, tc.dialect)
+			assert.Contains(t, r.stderr, "the endpoint refuses the credentials", tc.dialect)
+			assert.True(t, strings.HasSuffix(r.stderr, tc.want), "%s: %s", tc.dialect, r.stderr)
+		}
+	})
+
+	t.Run("private CA", func(t *testing.T) {
+		tlsSrv := httptest.NewTLSServer(huawei.NewHandler(f.p, huawei.WithAuthenticator(auth.Token("tok"))))
+		t.Cleanup(tlsSrv.Close)
+		r := runInProcess(t, map[string]string{"ECDKP_TOKEN": "tok"}, "conformance", "--endpoint", tlsSrv.URL, "--key-id", f.aes, "--openssl", "off")
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "the endpoint cannot be reached")
+		assert.Contains(t, r.stderr, "certificate signed by unknown authority")
+		assert.Contains(t, r.stderr, "no check was run (a certificate from a private CA: name its PEM file in $SSL_CERT_FILE)\n")
 	})
 
 	t.Run("unreachable", func(t *testing.T) {

@@ -14,6 +14,7 @@ func runDecrypt(ctx context.Context, e *env, args []string) error {
 	spec := fs.String("key-spec", "", "the data key pair's spec, if known")
 	pemOut := fs.Bool("pem", false, "also print the keys as PEM (public_key_pem, private_key_pem)")
 	sf := addStoreFlags(fs)
+	sf.noFirstUse = true
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}

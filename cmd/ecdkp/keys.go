@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ecdkp/ecdkp/provider/keystore"
 	"github.com/ecdkp/ecdkp/provider/keystore/keyring"
@@ -30,6 +31,20 @@ Every subcommand takes --keystore keyring|pkcs11|etcd, --keyring PATH and the --
 
 const keysSubcommands = "create, list, enable, disable, rotate, seal or passphrase"
 
+// storeSynopsis is the store flags every keys subcommand takes.
+const storeSynopsis = "[--keystore keyring|pkcs11|etcd] [--keyring PATH] [--etcd-* ...]"
+
+// keysSubSynopsis is each subcommand's usage line ('ecdkp keys SUB --help').
+var keysSubSynopsis = map[string]string{
+	"create":     "keys create [--spec AES_256|SM4] [--project P] " + storeSynopsis,
+	"list":       "keys list " + storeSynopsis,
+	"enable":     "keys enable " + storeSynopsis + " ID",
+	"disable":    "keys disable " + storeSynopsis + " ID",
+	"rotate":     "keys rotate " + storeSynopsis + " ID",
+	"seal":       "keys seal [--keyring PATH]   (the passphrase from $ECDKP_PASSPHRASE, or typed)",
+	"passphrase": "keys passphrase [--keyring PATH | --keystore etcd --etcd-* ... [--etcd-new-kek pkcs11:KEYID]]   (from $ECDKP_PASSPHRASE to $ECDKP_NEW_PASSPHRASE, or typed)",
+}
+
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\n%s", keysSynopsis, keysHelp)
@@ -44,8 +59,9 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("unknown keys subcommand %q; want %s", sub, keysSubcommands)
 	}
-	fs := newFlags(e, "keys "+sub, keysSynopsis)
+	fs := newFlags(e, "keys "+sub, keysSubSynopsis[sub])
 	sf := addStoreFlags(fs)
+	sf.noFirstUse = sub == "list" || sub == "enable" || sub == "disable" || sub == "rotate"
 	var spec, project *string
 	if sub == "create" {
 		spec = fs.String("spec", string(keystore.AES256), "master key spec: AES_256 or SM4")
@@ -64,8 +80,16 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	case "create", "list", "seal", "passphrase":
 		wantArgs = 0
 	}
-	if fs.NArg() != wantArgs {
-		return fmt.Errorf("keys %s takes %d argument(s), got %d", sub, wantArgs, fs.NArg())
+	switch {
+	case fs.NArg() == wantArgs:
+	case wantArgs == 0:
+		return fmt.Errorf("%s takes no argument, got %q", sub, fs.Arg(0))
+	case fs.NArg() > 1 && strings.HasPrefix(fs.Arg(1), "-"):
+		// flag stops at the first argument: what follows the ID is not
+		// read as flags.
+		return fmt.Errorf("%s: the flags go before the key id (ecdkp keys %s [flags] ID), got %q after it", sub, sub, fs.Arg(1))
+	default:
+		return fmt.Errorf("%s takes one argument, the master key id (ecdkp keys %s [flags] ID), got %d", sub, sub, fs.NArg())
 	}
 	if *sf.kind == "etcd" && sub == "passphrase" {
 		return runEtcdReseal(ctx, e, sf, *newKEK)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
@@ -25,6 +26,10 @@ type storeFlags struct {
 	// (keys create); only the default keyring is otherwise created on first
 	// use.
 	create bool
+	// noFirstUse marks a command that never creates the default keyring
+	// (decrypt, keys list, enable, disable, rotate): when there is none, it
+	// says so rather than warn that it is not sealed.
+	noFirstUse bool
 	// log, when set (serve), receives the keyring's warnings, and the
 	// keyring then follows changes other processes make to its file,
 	// reporting each reload there.
@@ -110,11 +115,19 @@ func (s storeFlags) open(ctx context.Context, e *env) (*store, error) {
 		} else {
 			opts = append(opts, keyring.WithReload(0)) // one short command
 		}
+		_, statErr := os.Stat(path)
 		kr, err := keyring.Open(path, opts...)
 		if err != nil {
 			return nil, keyringHint(err, explicit)
 		}
-		if !kr.Sealed() {
+		switch {
+		case s.noFirstUse && errors.Is(statErr, fs.ErrNotExist):
+			// A user whose keys live under another HOME or XDG_DATA_HOME
+			// would otherwise see no keys, or "does not exist", and a
+			// warning about a file that is not there.
+			s.notice(e, "no keyring at "+path+" yet (create, keys create and serve make it on first use; "+
+				"set XDG_DATA_HOME or --keyring to use another)", path)
+		case !kr.Sealed():
 			s.warn(e, "keyring "+path+" is not sealed: its master keys are stored in the clear, protected only by the file's permissions; "+
 				"set ECDKP_PASSPHRASE and run 'ecdkp keys seal' to seal it", path)
 		}
@@ -152,8 +165,23 @@ func (s storeFlags) notice(e *env, msg, path string) {
 	fmt.Fprintf(e.stderr, "ecdkp: %s\n", msg)
 }
 
+// hinted is an error said differently on the command line; errors.Is and
+// errors.As still see the original.
+type hinted struct {
+	msg string
+	err error
+}
+
+func (h *hinted) Error() string { return h.msg }
+func (h *hinted) Unwrap() error { return h.err }
+
 // keyringHint adds what to do to the keyring's refusals.
 func keyringHint(err error, explicit bool) error {
+	var fe *keyring.FileError
+	if errors.Is(err, keyring.ErrSealed) && errors.As(err, &fe) {
+		// The package's text names its Go function, ChangePassphrase.
+		return &hinted{"keyring: " + fe.Path + ": already sealed ('ecdkp keys passphrase' changes its passphrase)", err}
+	}
 	hint := ""
 	switch {
 	case errors.Is(err, keyring.ErrPassphraseRequired):

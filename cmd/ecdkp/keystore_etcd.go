@@ -99,8 +99,12 @@ func (s storeFlags) openEtcd(ctx context.Context, e *env) (*store, error) {
 	st, err := openWithKEK(ctx, e, cli, *f.kek, opts)
 	if err != nil {
 		cli.Close()
-		if errors.Is(err, etcd.ErrNotInitialized) {
+		switch {
+		case errors.Is(err, etcd.ErrNotInitialized):
 			err = fmt.Errorf("%w (create the store and its first master key with 'ecdkp keys create --keystore etcd' and the same --etcd-* flags)", err)
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			err = fmt.Errorf("%w (no answer from etcd at %s: check --etcd-endpoints and that the members are up; https:// members need --etcd-ca)",
+				err, strings.Join(cfg.Endpoints, ","))
 		}
 		return nil, err
 	}

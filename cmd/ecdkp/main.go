@@ -4,7 +4,7 @@
 //
 //	ecdkp create --key-spec SPEC [--key-id ID] [--with-plain-text=false] [--aad S] [--pem]
 //	ecdkp decrypt --cipher-text B64 [--aad S] [--key-spec SPEC]
-//	ecdkp keys create [--spec AES_256|SM4] | list | enable ID | disable ID | rotate ID
+//	ecdkp keys create [--spec AES_256|SM4] [--project P] | list | enable ID | disable ID | rotate ID | seal | passphrase
 //	ecdkp serve [--addr 127.0.0.1:8080] [--credentials FILE | --token-file F | --ak AK --sk-file F] [--keystore etcd --etcd-endpoints URLS]
 //	ecdkp conformance --endpoint URL --key-id ID [--dialect huawei|aws] [--token T | --ak AK --sk SK] [--fuzz DUR]
 //	ecdkp version
@@ -121,8 +121,13 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ecdkp "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n\nflags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(e.stderr, "usage: ecdkp %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(e.stderr, "\nflags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
@@ -138,13 +143,24 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// parse parses flags, mapping errors to ErrHelp or errUsage.
+// parse parses flags, mapping errors to ErrHelp or errUsage. Help prints
+// the usage and every flag; a bad command line prints what was wrong, with
+// the command's name, and where the flags are listed (not all of them,
+// which would bury the one line that matters).
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
-		}
-		return errUsage
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return flag.ErrHelp
 	}
-	return nil
+	fmt.Fprintf(out, "%s: %v\nRun '%s --help' for its flags.\n", fs.Name(), err, fs.Name())
+	return errUsage
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,8 +165,16 @@ func TestUsage(t *testing.T) {
 		{[]string{"keys", "--help"}, 0, "keys create"},
 		{[]string{"keys", "create", "--help"}, 0, "-spec"},
 		{[]string{"serve", "--help"}, 0, "-addr"},
-		{[]string{"create"}, 1, "--key-spec is required"},
-		{[]string{"create", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"create", "--help"}, 0, "ECC_NIST_EDWARDS25519"},
+		{[]string{"keys", "disable", "--help"}, 0, "usage: ecdkp keys disable [--keystore"},
+		{[]string{"keys", "list", "--help"}, 0, "usage: ecdkp keys list ["},
+		{[]string{"version", "--help"}, 0, "usage: ecdkp version\n"},
+		{[]string{"create"}, 1, "--key-spec is required: ECC_NIST_P256, "},
+		{[]string{"create", "--bogus"}, 2, "ecdkp create: flag provided but not defined: -bogus\nRun 'ecdkp create --help' for its flags.\n"},
+		{[]string{"keys", "disable", "--bogus"}, 2, "ecdkp keys disable: flag provided but not defined: -bogus\nRun 'ecdkp keys disable --help'"},
+		{[]string{"keys", "disable"}, 1, "disable takes one argument, the master key id"},
+		{[]string{"keys", "disable", "3f0c6e1a-8b2d-4c7e-9a15-d04be2f6c839", "--keyring", "kr.json"}, 1, "the flags go before the key id (ecdkp keys disable [flags] ID)"},
+		{[]string{"keys", "list", "extra"}, 1, `list takes no argument, got "extra"`},
 		{[]string{"keys", "explode"}, 1, "unknown keys subcommand"},
 		{[]string{"serve", "--ak", "x"}, 1, "--ak needs its secret"},
 		{[]string{"serve", "--addr", "127.0.0.1:0"}, 1, "no credentials"},
@@ -176,6 +185,87 @@ func TestUsage(t *testing.T) {
 		code := run(context.Background(), &env{stdout: &so, stderr: &se, getenv: func(string) string { return "" }}, tc.args)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, se.String())
 		assert.Contains(t, se.String(), tc.want, "%v", tc.args)
+		if tc.code == 2 && len(tc.args) > 0 {
+			assert.NotContains(t, se.String(), "-etcd-ca", "%v: a bad flag is not buried under every flag", tc.args)
+		}
+		if len(tc.args) == 2 && tc.args[1] == "--help" && tc.args[0] != "keys" {
+			assert.Equal(t, tc.args[0] != "version", strings.Contains(se.String(), "\nflags:\n"),
+				"%v: a flag list only when there are flags", tc.args)
+		}
 		assert.True(t, so.Len() == 0 || strings.HasPrefix(so.String(), "{"), "stdout holds only JSON")
+	}
+}
+
+// TestNoKeyringYet: the commands that never create the default keyring
+// (decrypt, keys list/enable/disable/rotate) say there is none yet, rather
+// than list nothing under a warning that it is not sealed; create makes it
+// and warns as before.
+func TestNoKeyringYet(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", xdg)
+	path := filepath.Join(xdg, "ecdkp", "keyring.json")
+	noKeyring := "ecdkp: no keyring at " + path + " yet (create, keys create and serve make it on first use"
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"keys", "list"}, 0, "[]\n"},
+		{[]string{"keys", "rotate", "3f0c6e1a-8b2d-4c7e-9a15-d04be2f6c839"}, 1, ""},
+		{[]string{"decrypt", "--cipher-text", "RUtQMQ" + strings.Repeat("A", 80)}, 1, ""},
+	} {
+		r := runInProcess(t, nil, tc.args...)
+		assert.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Equal(t, tc.stdout, r.stdout, "%v", tc.args)
+		assert.Contains(t, r.stderr, noKeyring, "%v", tc.args)
+		assert.NotContains(t, r.stderr, "not sealed", "%v", tc.args)
+		_, err := os.Stat(path)
+		assert.ErrorIs(t, err, os.ErrNotExist, "%v created the keyring", tc.args)
+	}
+
+	r := runInProcess(t, nil, "create", "--key-spec", "SM2")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "created keyring "+path)
+	assert.Contains(t, r.stderr, "is not sealed")
+	assert.NotContains(t, r.stderr, "no keyring at")
+	r = runInProcess(t, nil, "keys", "list")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stderr, "no keyring at")
+	assert.Contains(t, r.stderr, "is not sealed")
+}
+
+// TestSealTwice: sealing a sealed keyring names the command that changes
+// its passphrase, not the package's Go function.
+func TestSealTwice(t *testing.T) {
+	kr := newKeyringFile(t)
+	vars := map[string]string{"ECDKP_PASSPHRASE": "seal twice"}
+	r := runInProcess(t, vars, "keys", "seal", "--keyring", kr)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runInProcess(t, vars, "keys", "seal", "--keyring", kr)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "ecdkp keys: keyring: "+kr+": already sealed ('ecdkp keys passphrase' changes its passphrase)\n", r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.NotContains(t, r.stderr, "seal twice")
+}
+
+// TestEtcdUnreachable: with no etcd at --etcd-endpoints, every command that
+// opens the store says where it looked and what to check, not only
+// "context deadline exceeded".
+func TestEtcdUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	endpoint := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	vars := map[string]string{"ECDKP_PASSPHRASE": "fleet secret"}
+	for _, args := range [][]string{
+		{"keys", "list"},
+		{"create", "--key-spec", "SM2"},
+	} {
+		r := runInProcess(t, vars, append(args, "--keystore", "etcd", "--etcd-endpoints", endpoint)...)
+		assert.Equal(t, 1, r.code, "%v", args)
+		assert.Empty(t, r.stdout, "%v", args)
+		assert.Contains(t, r.stderr, "context deadline exceeded (no answer from etcd at "+endpoint+
+			": check --etcd-endpoints and that the members are up; https:// members need --etcd-ca)\n", "%v", args)
+		assert.NotContains(t, r.stderr, "fleet secret", "%v", args)
 	}
 }

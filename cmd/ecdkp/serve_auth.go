@@ -74,7 +74,15 @@ func (a authFlags) load(e *env) (credentialSet, error) {
 			return c, err
 		}
 		if len(entries) > 0 {
-			return c, errors.New("--credentials replaces --token and --ak: put the dev-loop credential in the file")
+			var given []string
+			if token != "" {
+				given = append(given, "a token ($ECDKP_TOKEN or --token-file)")
+			}
+			if *a.ak != "" {
+				given = append(given, "--ak")
+			}
+			return c, fmt.Errorf("--credentials replaces the dev-loop credentials, and %s is given too: unset it, or put it in the file",
+				strings.Join(given, " and "))
 		}
 		tokens, keys := file.Counts()
 		c.summary = append(c.summary, fmt.Sprintf("%s: %d tokens, %d access keys, principals %s", *a.credentials, tokens, keys, strings.Join(file.Principals(), ",")))
@@ -102,16 +110,13 @@ func (a authFlags) load(e *env) (credentialSet, error) {
 // serve takes no secret from its command line.
 func secret(e *env, flagName, flagValue, envName, file string) (string, error) {
 	env := e.getenv(envName)
-	n := 0
-	for _, v := range []string{flagValue, env, file} {
-		if v != "" {
-			n++
-		}
-	}
-	if n > 1 {
-		return "", fmt.Errorf("give the secret of %s once: %s, $%s or %s-file", flagName, flagName, envName, flagName)
-	}
 	switch {
+	case flagValue != "":
+		// Refused first, whatever else is set: the flag is never one of
+		// the ways to give it.
+		return "", fmt.Errorf("%s: a secret on the command line is visible to every user of this machine (ps) and kept in shell histories; give it in $%s or %s-file", flagName, envName, flagName)
+	case env != "" && file != "":
+		return "", fmt.Errorf("give the secret of %s once: $%s or %s-file, not both", flagName, envName, flagName)
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -124,8 +129,6 @@ func secret(e *env, flagName, flagValue, envName, file string) (string, error) {
 		return s, nil
 	case env != "":
 		return env, nil
-	case flagValue != "":
-		return "", fmt.Errorf("%s: a secret on the command line is visible to every user of this machine (ps) and kept in shell histories; give it in $%s or %s-file", flagName, envName, flagName)
 	}
 	return "", nil
 }

@@ -158,6 +158,8 @@ func TestServeSecureByDefault(t *testing.T) {
 	kr := newKeyringFile(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte("file-token\n"), 0o600))
+	credsFile := filepath.Join(t.TempDir(), "creds.json")
+	require.NoError(t, os.WriteFile(credsFile, []byte(`{"credentials": [{"principal": "ops", "projects": [], "token": "file-token"}]}`), 0o600))
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -171,8 +173,18 @@ func TestServeSecureByDefault(t *testing.T) {
 		{"a secret twice", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token-file", tokenFile}, "once"},
 		{"tls cert without key", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--tls-cert", tokenFile}, "go together"},
 		{"a token on argv", nil, []string{"--addr", "127.0.0.1:0", "--token", "argv-token"}, "--token: a secret on the command line is visible to every user"},
+		{"a token on argv and in the environment", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token", "argv-token"},
+			"--token: a secret on the command line is visible to every user"},
+		{"a secret key on argv and in a file", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK", "--sk", "argv-secret", "--sk-file", tokenFile},
+			"--sk: a secret on the command line is visible to every user"},
+		{"a secret twice names only the ways to give it", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--token-file", tokenFile},
+			"give the secret of --token once: $ECDKP_TOKEN or --token-file, not both"},
 		{"a secret key on argv", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK", "--sk", "argv-secret"}, "--sk: a secret on the command line is visible to every user"},
 		{"an access key without its secret", nil, []string{"--addr", "127.0.0.1:0", "--ak", "AK"}, "--ak needs its secret"},
+		{"credentials and a token from the environment", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--credentials", credsFile},
+			"--credentials replaces the dev-loop credentials, and a token ($ECDKP_TOKEN or --token-file) is given too: unset it, or put it in the file"},
+		{"credentials and an access key", map[string]string{"ECDKP_SK": "s"}, []string{"--addr", "127.0.0.1:0", "--credentials", credsFile, "--ak", "AK"},
+			"and --ak is given too"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var so, se strings.Builder
