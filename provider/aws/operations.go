@@ -53,6 +53,17 @@ func (m *members) str(name string) string {
 	return s
 }
 
+// optStr takes an optional string member: nil when absent, so that a
+// member sent empty is told from one left out.
+func (m *members) optStr(name string) *string {
+	if m.err != nil {
+		return nil
+	}
+	var s *string
+	s, m.err = m.o.OptString(name)
+	return s
+}
+
 func (m *members) boolean(name string) bool {
 	if m.err != nil {
 		return false
@@ -207,12 +218,25 @@ func decrypt(q *request) (answer, error) {
 	blob := m.str("CiphertextBlob")
 	ec := m.strMap("EncryptionContext")
 	tokens := m.strList("GrantTokens")
-	keyID := m.str("KeyId")
-	alg := m.str("EncryptionAlgorithm")
+	keyIDp := m.optStr("KeyId")
+	algp := m.optStr("EncryptionAlgorithm")
 	dry := m.boolean("DryRun")
 	hasRecipient := m.object("Recipient") != nil
 	if err := m.done(); err != nil {
 		return answer{}, err
+	}
+	// Optional, but when sent not empty: AWS's length constraint of
+	// KeyId (1 to 2048) and the enum of EncryptionAlgorithm.
+	keyID, alg := "", ""
+	if keyIDp != nil {
+		if keyID = *keyIDp; keyID == "" {
+			return answer{}, pre(provider.FailInvalidParameter, "KeyId is empty: leave it out, or give a key id or ARN")
+		}
+	}
+	if algp != nil {
+		if alg = *algp; alg == "" {
+			return answer{}, pre(provider.FailInvalidParameter, "EncryptionAlgorithm is empty: leave it out, or give SYMMETRIC_DEFAULT")
+		}
 	}
 	if hasRecipient {
 		return answer{}, pre(provider.FailUnsupported, "Decrypt with a Recipient is not supported: GenerateDataKeyPair takes one")
