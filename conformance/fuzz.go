@@ -212,7 +212,11 @@ type fuzzRequest struct {
 	mutation []string
 	lenient  bool   // made malformed: a 200 is checked for structure only
 	refuse   string // why no KMS may accept it ("" when it may)
-	body     []byte // set when the body is no longer members
+	// refusedFor is the member whose value refuse is about, "" when it is
+	// about no one member: dropping that member (when optional) takes
+	// the reason away.
+	refusedFor string
+	body       []byte // set when the body is no longer members
 }
 
 func jsonString(s string) string {
@@ -623,6 +627,9 @@ func (z *fuzzer) mutate(q *fuzzRequest) {
 		m := q.members[i]
 		q.members = slices.Delete(q.members, i, i+1)
 		note("dropped " + m.name)
+		if q.refusedFor == m.name {
+			q.refuse, q.refusedFor = "", ""
+		}
 		if required(m.name) {
 			q.refuse = m.name + ", which is required, was dropped"
 		}
@@ -743,6 +750,12 @@ func (z *fuzzer) index(q *fuzzRequest, name string) int {
 // valueChanged marks the consequences of a member's new value.
 func (z *fuzzer) valueChanged(q *fuzzRequest, name string) {
 	n := z.names()
+	before := q.refuse
+	defer func() {
+		if q.refuse != before {
+			q.refusedFor = name
+		}
+	}()
 	switch {
 	case name == n.keyID && !q.decrypt, name == n.spec && !q.decrypt:
 		q.refuse = name + " names nothing the target has"
