@@ -128,6 +128,15 @@ type notExist struct{}
 func (notExist) Error() string        { return "does not exist" }
 func (notExist) Is(target error) bool { return target == fs.ErrNotExist }
 
+// deleted is a keyring file deleted while in use: "keyring: PATH: was
+// there and has been deleted; ...".
+type deleted struct{}
+
+func (deleted) Error() string {
+	return "was there and has been deleted; nothing was written (put it back from a backup, by a rename)"
+}
+func (deleted) Is(target error) bool { return target == fs.ErrNotExist }
+
 // read returns the file's bytes, bounded by maxFileSize. Writers replace
 // the file by rename, so the bytes are one whole version of it.
 func (f *fileStore) read() ([]byte, error) {
@@ -148,8 +157,15 @@ func (f *fileStore) read() ([]byte, error) {
 
 // load reads the file as it is now. An absent file is an empty keyring
 // when the store may create it, else an error wrapping fs.ErrNotExist.
+//
+// A file that was there when last read or written and is gone is an error
+// (wrapping fs.ErrNotExist), never an empty keyring: a change would
+// otherwise drop every key held and write a file of the new state alone.
 func (f *fileStore) load() (*state, error) {
 	b, err := f.read()
+	if errors.Is(err, fs.ErrNotExist) && f.exists {
+		return nil, &FileError{Path: f.path, Err: deleted{}}
+	}
 	if errors.Is(err, fs.ErrNotExist) && f.opts.create {
 		f.exists, f.keys, f.sum = false, nil, [32]byte{}
 		f.sealed = len(f.passphrase) > 0

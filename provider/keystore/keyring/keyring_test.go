@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -270,5 +271,50 @@ func TestMasterKeyRedacted(t *testing.T) {
 			assert.NotContains(t, out, fmt.Sprint(material[:4]), verb)
 			assert.NotContains(t, out, fmt.Sprintf("%v", []byte(material[:4])), verb)
 		}
+	}
+}
+
+// TestFileDeletedWhileOpen: a keyring whose file existed when it was read
+// and is gone at its next change refuses the change, keeps its keys and
+// writes no file: it does not start over from an empty keyring, which
+// would drop every key it holds and replace the file with one holding only
+// the new key (restoring a backup would then lose that one).
+func TestFileDeletedWhileOpen(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(r *Keyring, id string) error
+	}{
+		{"create", func(r *Keyring, _ string) error {
+			_, err := r.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+			return err
+		}},
+		{"rotate", func(r *Keyring, id string) error { _, err := r.RotateKey(ctx, id); return err }},
+		{"disable", func(r *Keyring, id string) error {
+			_, err := r.SetKeyState(ctx, id, keystore.KeyDisabled)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "keyring.json")
+			r, err := openT(t, path, WithReload(0))
+			require.NoError(t, err)
+			md, err := r.DefaultKey(ctx)
+			require.NoError(t, err)
+			require.NoError(t, os.Remove(path))
+
+			err = tc.change(r, md.KeyID)
+			require.ErrorIs(t, err, fs.ErrNotExist, "the change is refused")
+			var fe *FileError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, path, fe.Path)
+			assert.Contains(t, err.Error(), "was there")
+			_, err = os.Stat(path)
+			assert.ErrorIs(t, err, fs.ErrNotExist, "no new file replaces the deleted one")
+			k, err := r.Key(ctx, md.KeyID)
+			require.NoError(t, err, "the keys held are kept")
+			assert.Equal(t, keystore.KeyEnabled, k.Metadata().KeyState)
+			assert.Equal(t, uint32(1), k.CurrentVersion())
+		})
 	}
 }
