@@ -47,9 +47,15 @@
 // only then commits the metadata naming it, so a crash leaves at most an
 // unreferenced key object, which the next rotation of that key replaces.
 //
-// The store is meant for one writing process at a time, like the keyring
-// file: keys are loaded at Open, and changes made by another process after
-// that are seen on the next Open.
+// Keys are loaded at Open: lookups do not see what another process changes
+// after that (a key it created, a version it added) until the next Open.
+// Each change rereads its key from the token first, so a change of a key
+// another process changed since Open (`ecdkp keys rotate` beside a running
+// server) is made on top of that change and keeps its versions. A token
+// has no lock, so two processes changing one key at the very same moment
+// are not excluded: both write the same revision, and the store then
+// refuses that key (ErrCorruptObject) rather than pick one; change keys
+// from one process at a time.
 //
 // # Sessions
 //

@@ -141,14 +141,20 @@ func findObjects(ctx *p11.Ctx, sh p11.SessionHandle, template []*p11.Attribute) 
 type loadedMeta struct {
 	doc metaDoc
 	id  [16]byte
+	h   p11.ObjectHandle
 }
 
 // readMeta reads and checks every metadata object of the application.
 func readMeta(ctx *p11.Ctx, sh p11.SessionHandle) ([]loadedMeta, error) {
-	hs, err := findObjects(ctx, sh, []*p11.Attribute{
+	return readMetaOf(ctx, sh, []*p11.Attribute{
 		p11.NewAttribute(p11.CKA_CLASS, p11.CKO_DATA),
 		p11.NewAttribute(p11.CKA_APPLICATION, application),
 	})
+}
+
+// readMetaOf reads and checks the metadata objects matching template.
+func readMetaOf(ctx *p11.Ctx, sh p11.SessionHandle, template []*p11.Attribute) ([]loadedMeta, error) {
+	hs, err := findObjects(ctx, sh, template)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +171,7 @@ func readMeta(ctx *p11.Ctx, sh p11.SessionHandle) ([]loadedMeta, error) {
 		if err != nil {
 			return nil, err
 		}
+		m.h = h
 		out = append(out, m)
 	}
 	return out, nil

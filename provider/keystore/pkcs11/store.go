@@ -118,14 +118,9 @@ func (s *Store) load() error {
 			}
 		}
 		for id, m := range best {
-			k := &masterKey{md: m.doc.KeyMetadata, id: m.id, serial: m.doc.Serial, revision: m.doc.Revision}
-			k.md.Origin = keystore.OriginHSM
-			for v := uint32(1); v <= k.md.CurrentVersion; v++ {
-				h, err := findVersion(s.mod.ctx, sh, k.id, id, v)
-				if code, ok := returnCode(err); ok && !isObjectProblem(code) {
-					return err // the token failed, not the object
-				}
-				k.addVersion(s.pool, v, h, err)
+			k, err := s.loadKey(sh, m)
+			if err != nil {
+				return err
 			}
 			s.keys[id] = k
 			s.order = append(s.order, id)
@@ -146,6 +141,56 @@ func (s *Store) load() error {
 		}
 		return nil
 	})
+}
+
+// loadKey makes the key of metadata m, finding each version's object.
+func (s *Store) loadKey(sh p11.SessionHandle, m *loadedMeta) (*masterKey, error) {
+	k := &masterKey{md: m.doc.KeyMetadata, id: m.id, serial: m.doc.Serial, revision: m.doc.Revision}
+	k.md.Origin = keystore.OriginHSM
+	for v := uint32(1); v <= k.md.CurrentVersion; v++ {
+		h, err := findVersion(s.mod.ctx, sh, k.id, k.md.KeyID, v)
+		if code, ok := returnCode(err); ok && !isObjectProblem(code) {
+			return nil, err // the token failed, not the object
+		}
+		k.addVersion(s.pool, v, h, err)
+	}
+	return k, nil
+}
+
+// reread returns key k as the token holds it now, with its metadata
+// objects: another process (`ecdkp keys rotate` beside a running server)
+// may have changed it since this store loaded it, and a change made on
+// the old copy would drop the versions made since (a rotation would even
+// destroy one as unreferenced, and every envelope sealed under it).
+func (s *Store) reread(sh p11.SessionHandle, k *masterKey) (*masterKey, []loadedMeta, error) {
+	metas, err := readMetaOf(s.mod.ctx, sh, metaTemplate(k.md.KeyID))
+	if err != nil {
+		return nil, nil, err
+	}
+	var best *loadedMeta
+	for i := range metas {
+		m := &metas[i]
+		switch {
+		case best == nil || m.doc.Revision > best.doc.Revision:
+			best = m
+		case m.doc.Revision == best.doc.Revision:
+			return nil, nil, fmt.Errorf("%w: two metadata objects of key %s have revision %d (two processes changed it at once?)", ErrCorruptObject, k.md.KeyID, m.doc.Revision)
+		}
+	}
+	switch {
+	case best == nil:
+		return nil, nil, fmt.Errorf("%w: key %s has no metadata object on token %q any more", ErrCorruptObject, k.md.KeyID, s.label)
+	case best.doc.Revision < k.revision:
+		return nil, nil, fmt.Errorf("%w: key %s is at revision %d on token %q, older than the %d this store wrote", ErrCorruptObject, k.md.KeyID, best.doc.Revision, s.label, k.revision)
+	case best.doc.Revision == k.revision:
+		return k, metas, nil
+	}
+	n, err := s.loadKey(sh, best)
+	if err != nil {
+		return nil, nil, err
+	}
+	n.md.Default = k.md.Default // the store's choice among flagged keys (load)
+	return n, metas, nil
 }
 
 // isObjectProblem lists return codes that mean one object is unusable
@@ -314,7 +359,9 @@ func (s *Store) DefaultKey(ctx context.Context) (keystore.KeyMetadata, error) {
 
 // update changes a copy of a key with f, writes its metadata as a new
 // revision, destroys the older metadata objects and swaps the copy in.
-// When writing fails, f's undo runs and the key is left as it was.
+// The copy is of the key as the token holds it now (reread), so a change
+// another process made since Open is kept. When writing fails, f's undo
+// runs and the key is left as it was.
 func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHandle, *masterKey) (undo func(), err error)) (keystore.KeyMetadata, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -325,32 +372,29 @@ func (s *Store) update(ctx context.Context, keyID string, f func(p11.SessionHand
 	if !ok {
 		return keystore.KeyMetadata{}, fmt.Errorf("pkcs11: %w: %s is not on token %q", keystore.ErrKeyNotFound, keyID, s.label)
 	}
-	n := k.clone()
-	n.revision++
+	var n *masterKey
 	err := s.pool.with(ctx, func(sh p11.SessionHandle) error {
+		cur, olds, err := s.reread(sh, k)
+		if err != nil {
+			return err
+		}
+		n = cur.clone()
+		n.revision++
 		undo, err := f(sh, n)
 		if err != nil {
 			return err
 		}
-		mh, err := createMeta(s.mod.ctx, sh, n.doc())
-		if err != nil {
+		if _, err := createMeta(s.mod.ctx, sh, n.doc()); err != nil {
 			if undo != nil {
 				undo()
 			}
 			return err
 		}
-		// The new revision is committed. Older metadata objects are
-		// found afresh (cached handles could be stale) and removed on a
-		// best-effort basis: any left lose to the new revision at Open
-		// and are retried on the next change.
-		olds, err := findObjects(s.mod.ctx, sh, metaTemplate(keyID))
-		if err != nil {
-			return nil
-		}
+		// The new revision is committed. The older metadata objects are
+		// removed on a best-effort basis: any left lose to the new
+		// revision at Open and are removed by the next change.
 		for _, old := range olds {
-			if old != mh {
-				_ = s.mod.ctx.DestroyObject(sh, old)
-			}
+			_ = s.mod.ctx.DestroyObject(sh, old.h)
 		}
 		return nil
 	})

@@ -727,3 +727,53 @@ func TestCanceledContext(t *testing.T) {
 func keyHandle(s *Store, keyID string, v uint32) p11.ObjectHandle {
 	return s.keys[keyID].versions[v-1].cached.Load().h
 }
+
+// TestChangeAfterAnotherProcess: a store opened before another process
+// (here another Store on the token, as `ecdkp keys rotate` beside a
+// running `ecdkp serve`) rotated a key and sealed under the new version
+// must not undo that: its own later change of the key (a state change, a
+// rotation) keeps every version on the token, and every envelope still
+// opens on a store opened afterwards.
+func TestChangeAfterAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(s *Store, id string) error
+		want   uint32 // versions after
+	}{
+		{"disable", func(s *Store, id string) error {
+			_, err := s.SetKeyState(ctx, id, keystore.KeyDisabled)
+			return err
+		}, 2},
+		{"rotate", func(s *Store, id string) error { _, err := s.RotateKey(ctx, id); return err }, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			label := takeToken(t)
+			server := openStore(t, label)
+			md, err := server.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+			require.NoError(t, err)
+
+			cli := openStore(t, label)
+			_, err = cli.RotateKey(ctx, md.KeyID)
+			require.NoError(t, err)
+			k, err := cli.Key(ctx, md.KeyID)
+			require.NoError(t, err)
+			env, err := wrap.MasterKeyWrapper{Key: k, Spec: curves.P256}.Wrap(ctx, []byte("under v2"), nil)
+			require.NoError(t, err)
+			require.NoError(t, cli.Close())
+
+			require.NoError(t, tc.change(server, md.KeyID))
+			k, err = server.Key(ctx, md.KeyID)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, k.CurrentVersion(), "the change is made on the token's key, not the store's old copy")
+
+			later := openStore(t, label)
+			k, err = later.Key(ctx, md.KeyID)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, k.CurrentVersion())
+			pt, err := wrap.MasterKeyUnwrapper{Key: k, Spec: curves.P256}.Unwrap(ctx, env, nil)
+			require.NoError(t, err, "the envelope sealed under v2 still opens")
+			assert.Equal(t, "under v2", string(pt))
+		})
+	}
+}
