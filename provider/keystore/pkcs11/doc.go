@@ -45,7 +45,9 @@
 // in between), Open uses the highest revision and the next change removes
 // the rest. A rotation first generates the new version's secret key and
 // only then commits the metadata naming it, so a crash leaves at most an
-// unreferenced key object, which the next rotation of that key replaces.
+// unreferenced key object. The next rotation of that key relabels it
+// "ecdkp:K:vN:unreferenced:RANDOM" and makes a new one: the store never
+// destroys a key object, so material that was used is never lost.
 //
 // Keys are loaded at Open: lookups do not see what another process changes
 // after that (a key it created, a version it added) until the next Open.

@@ -4,7 +4,9 @@ package pkcs11
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -24,6 +26,14 @@ const (
 
 // keyLabel is the CKA_LABEL of version v of a master key.
 func keyLabel(keyID string, v uint32) string { return fmt.Sprintf("%s%s:v%d", labelPrefix, keyID, v) }
+
+// orphanLabel is the CKA_LABEL an unreferenced key object labelled label
+// is moved to: label, ":unreferenced:" and 8 random hex digits.
+func orphanLabel(label string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return label + ":unreferenced:" + hex.EncodeToString(b[:])
+}
 
 // metaLabel is the CKA_LABEL of a master key's metadata object.
 func metaLabel(keyID string) string { return labelPrefix + keyID }
@@ -60,9 +70,11 @@ func secretKeyTemplate(id [16]byte, label string) []*p11.Attribute {
 	}
 }
 
-// generateVersion makes version v of a key inside the token, first
-// destroying any key object left with that label by an interrupted
-// rotation (no metadata ever named it, so nothing was sealed under it).
+// generateVersion makes version v of a key inside the token, first moving
+// aside any key object left with that label: by an interrupted rotation,
+// or by another process rotating the same key at this moment, which may
+// seal under it once it commits. It is relabelled (orphanLabel), never
+// destroyed: no command of the store deletes key material.
 func generateVersion(ctx *p11.Ctx, sh p11.SessionHandle, id [16]byte, keyID string, v uint32) (p11.ObjectHandle, error) {
 	label := keyLabel(keyID, v)
 	orphans, err := findObjects(ctx, sh, []*p11.Attribute{
@@ -73,8 +85,8 @@ func generateVersion(ctx *p11.Ctx, sh p11.SessionHandle, id [16]byte, keyID stri
 		return 0, err
 	}
 	for _, o := range orphans {
-		if err := ctx.DestroyObject(sh, o); err != nil {
-			return 0, rvError("C_DestroyObject of unreferenced key "+label, err)
+		if err := ctx.SetAttributeValue(sh, o, []*p11.Attribute{p11.NewAttribute(p11.CKA_LABEL, orphanLabel(label))}); err != nil {
+			return 0, rvError("C_SetAttributeValue (CKA_LABEL) of unreferenced key "+label, err)
 		}
 	}
 	h, err := ctx.GenerateKey(sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_AES_KEY_GEN, nil)}, secretKeyTemplate(id, label))

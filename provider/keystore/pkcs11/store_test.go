@@ -484,10 +484,13 @@ func TestRecovery(t *testing.T) {
 	b, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
 	require.NoError(t, err)
 	ka := s.keys[a.KeyID]
+	var orphan []byte
 	session(t, s, func(c *p11.Ctx, sh p11.SessionHandle) {
-		// A rotation of a that died after generating v2.
-		_, err := generateVersion(c, sh, ka.id, a.KeyID, 2)
+		// A rotation of a that died after generating v2 (or that another
+		// process is making now, and may seal under once it commits).
+		h, err := generateVersion(c, sh, ka.id, a.KeyID, 2)
 		require.NoError(t, err)
+		orphan = sealWith(t, c, sh, h)
 		// A change of b that died after writing its new metadata.
 		doc := s.keys[b.KeyID].doc()
 		doc.Revision++
@@ -513,6 +516,19 @@ func TestRecovery(t *testing.T) {
 		v2, err := findObjects(c, sh, []*p11.Attribute{p11.NewAttribute(p11.CKA_LABEL, keyLabel(a.KeyID, 2))})
 		require.NoError(t, err)
 		assert.Len(t, v2, 1, "the orphan v2 was replaced, not duplicated")
+		all, err := findObjects(c, sh, []*p11.Attribute{
+			p11.NewAttribute(p11.CKA_CLASS, p11.CKO_SECRET_KEY),
+			p11.NewAttribute(p11.CKA_ID, ka.id[:]),
+		})
+		require.NoError(t, err)
+		opened := 0
+		for _, h := range all {
+			if openWith(c, sh, h, orphan) {
+				opened++
+			}
+		}
+		assert.Len(t, all, 3, "v1, v2, and the orphan kept under another label: no key object is destroyed")
+		assert.Equal(t, 1, opened, "what was sealed under the orphan still opens under it")
 	})
 	k, err := s.Key(ctx, a.KeyID)
 	require.NoError(t, err)
@@ -776,4 +792,25 @@ func TestChangeAfterAnotherProcess(t *testing.T) {
 			assert.Equal(t, "under v2", string(pt))
 		})
 	}
+}
+
+// sealWith seals a test message under key object h with CKM_AES_GCM, as
+// nonce || ciphertext || tag.
+func sealWith(t *testing.T, c *p11.Ctx, sh p11.SessionHandle, h p11.ObjectHandle) []byte {
+	t.Helper()
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	require.NoError(t, c.EncryptInit(sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_AES_GCM, p11.NewGCMParams(nonce, nil, gcmTagBits))}, h))
+	ct, err := c.Encrypt(sh, []byte("sealed under the orphan"))
+	require.NoError(t, err)
+	return append(nonce, ct...)
+}
+
+// openWith reports whether key object h opens what sealWith sealed.
+func openWith(c *p11.Ctx, sh p11.SessionHandle, h p11.ObjectHandle, sealed []byte) bool {
+	if err := c.DecryptInit(sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_AES_GCM, p11.NewGCMParams(sealed[:12], nil, gcmTagBits))}, h); err != nil {
+		return false
+	}
+	pt, err := c.Decrypt(sh, sealed[12:])
+	return err == nil && string(pt) == "sealed under the orphan"
 }
