@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"time"
 
@@ -193,6 +194,9 @@ func seal(ctx context.Context, s *scratch, key *curves.PrivateKey, mkw wrap.Mast
 	if buf, err = mkw.AppendWrap(ctx, buf, buf[:pkcs8End:pkcs8End], bind); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return sealed{}, Wrapf(FailCanceled, ctxErr, "request canceled while sealing under master key %s", keystore.FormatKeyID(mkw.Key.ID()))
+		}
+		if errors.Is(err, keystore.ErrUnavailable) {
+			return sealed{}, Wrapf(FailUnavailable, err, "the key store cannot use master key %s now; retry later", keystore.FormatKeyID(mkw.Key.ID()))
 		}
 		return sealed{}, Wrapf(FailInternal, err, "sealing under master key %s failed", keystore.FormatKeyID(mkw.Key.ID()))
 	}

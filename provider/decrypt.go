@@ -155,6 +155,8 @@ func open(ctx context.Context, mk keystore.MasterKey, h wrap.MasterHeader, envel
 // openError maps an envelope that does not open to the failure table.
 func openError(err error, keyID string, version uint32, specHint string) error {
 	switch {
+	case errors.Is(err, keystore.ErrUnavailable):
+		return Wrapf(FailUnavailable, err, "the key store cannot use version %d of master key %s now; retry later", version, keyID)
 	case errors.Is(err, wrap.ErrDecrypt):
 		hint := ""
 		if specHint != "" {

@@ -180,3 +180,68 @@ func TestMaxInFlight(t *testing.T) {
 	_, err = provider.New(f.Store, provider.WithMaxInFlight(-1))
 	assert.Error(t, err)
 }
+
+// outage is a key store whose keys are found but whose device is gone (an
+// HSM unplugged mid-request): every use of a key version fails wrapping
+// keystore.ErrUnavailable.
+type outage struct{ keystore.KeyStore }
+
+func (s outage) Key(ctx context.Context, id string) (keystore.MasterKey, error) {
+	mk, err := s.KeyStore.Key(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return outageKey{mk}, nil
+}
+
+type outageKey struct{ keystore.MasterKey }
+
+func (outageKey) Version(uint32) (wrap.KeyCipher, error) { return goneCipher{}, nil }
+
+type goneCipher struct{}
+
+var errGone = fmt.Errorf("token removed: %w", keystore.ErrUnavailable)
+
+func (goneCipher) Seal(_, _, _, _ []byte) ([]byte, error)       { return nil, errGone }
+func (goneCipher) Open(_, _, _, _ []byte) ([]byte, error)       { return nil, errGone }
+func (goneCipher) AppendDerivedKey(_, _ []byte) ([]byte, error) { return nil, errGone }
+
+// TestKeyStoreOutage: a key store that cannot use a key now (its error
+// wraps keystore.ErrUnavailable) makes a create and a decrypt fail as
+// unavailable, which clients retry, not as an internal error or as a
+// ciphertext that does not decrypt (KMS.2203, InvalidCiphertextException),
+// which tells a client its data is bad.
+func TestKeyStoreOutage(t *testing.T) {
+	ctx := context.Background()
+	kr := keyring.New()
+	md, err := kr.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+	good, err := provider.New(kr)
+	require.NoError(t, err)
+	resp, err := good.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: md.KeyID, KeySpec: "ECC_NIST_P256"})
+	require.NoError(t, err)
+
+	p, err := provider.New(outage{kr})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"create", func() error {
+			_, err := p.CreateEcDatakeyPair(ctx, &provider.CreateEcDatakeyPairRequest{KeyID: md.KeyID, KeySpec: "ECC_NIST_P256"})
+			return err
+		}},
+		{"decrypt", func() error {
+			_, err := p.DecryptDatakeyPair(ctx, &provider.DecryptDatakeyPairRequest{CipherText: resp.PrivateKeyCipherText})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			var e *provider.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, provider.FailUnavailable, e.Failure, "%v", err)
+			assert.ErrorIs(t, err, keystore.ErrUnavailable)
+		})
+	}
+}

@@ -453,7 +453,7 @@ func (w MasterKeyWrapper) appendV1(dst []byte, kc KeyCipher, version uint32, pla
 	ad := appendMasterAD(out[end:end], env[:MasterHeaderSize], w.Spec, aad)
 	sealed, err := kc.Seal(out, nonce, plaintext, ad)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sealing under master key version %d: %v", ErrKeyUnavailable, version, err)
+		return nil, fmt.Errorf("%w: sealing under master key version %d: %w", ErrKeyUnavailable, version, err)
 	}
 	if len(sealed) != end {
 		return nil, fmt.Errorf("%w: master key version %d produced a %d-byte envelope, want %d", ErrKeyUnavailable, version, len(sealed)-base, n)
@@ -462,13 +462,14 @@ func (w MasterKeyWrapper) appendV1(dst []byte, kc KeyCipher, version uint32, pla
 }
 
 // keyUnavailable returns err of a key store as an error of class
-// ErrKeyUnavailable, with what was being done.
+// ErrKeyUnavailable, with what was being done. err stays in the chain, so
+// a store's keystore.ErrUnavailable (a device gone) reaches the caller.
 func keyUnavailable(err error, format string, args ...any) error {
 	what := fmt.Sprintf(format, args...)
 	if errors.Is(err, ErrKeyUnavailable) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%w: %s: %v", ErrKeyUnavailable, what, err)
+	return fmt.Errorf("%w: %s: %w", ErrKeyUnavailable, what, err)
 }
 
 // MasterKeyUnwrapper opens master-key envelopes of either version under one
@@ -526,6 +527,11 @@ func (u MasterKeyUnwrapper) openV1(ctx context.Context, envelope []byte, kc KeyC
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %v", ErrKeyUnavailable, ctx.Err())
+		}
+		if errors.Is(err, ErrKeyUnavailable) {
+			// The key store could not use the key (a device gone), which
+			// says nothing of the envelope.
+			return nil, fmt.Errorf("opening an envelope v1: %w", err)
 		}
 		return nil, fmt.Errorf("%w: master-key envelope does not authenticate (tampered, or another AAD or key spec)", ErrDecrypt)
 	}

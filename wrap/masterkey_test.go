@@ -663,3 +663,36 @@ func BenchmarkMasterKeyV1V2(b *testing.B) {
 		b.Run(alg.String()+"/paired", func(b *testing.B) { benchpair.Paired(b, "v1", op(true), "v2", op(false)) })
 	}
 }
+
+// goneCipher is a key version whose store cannot use it now (an HSM
+// removed): every operation fails with errDeviceGone, of class
+// ErrKeyUnavailable.
+type goneCipher struct{}
+
+var errDeviceGone = fmt.Errorf("%w: device removed", ErrKeyUnavailable)
+
+func (goneCipher) Seal(_, _, _, _ []byte) ([]byte, error)       { return nil, errDeviceGone }
+func (goneCipher) Open(_, _, _, _ []byte) ([]byte, error)       { return nil, errDeviceGone }
+func (goneCipher) AppendDerivedKey(_, _ []byte) ([]byte, error) { return nil, errDeviceGone }
+
+// TestMasterKeyStoreFailureKept: when the key store cannot use a version,
+// sealing and opening fail with its error in the chain (so the provider
+// can tell an outage from bad data), and opening is never reported as a
+// ciphertext that does not authenticate (ErrDecrypt), in either envelope
+// version.
+func TestMasterKeyStoreFailureKept(t *testing.T) {
+	ctx := context.Background()
+	good := newTestMasterKey(t, AES256GCM, 5, seq(32, 1))
+	gone := &testMasterKey{id: good.id, alg: good.alg, ciphers: []KeyCipher{goneCipher{}}}
+	for _, ver := range versions {
+		t.Run(ver.name, func(t *testing.T) {
+			env, err := MasterKeyWrapper{Key: good, Spec: curves.P256, V1: ver.v1}.Wrap(ctx, []byte("pt"), nil)
+			require.NoError(t, err)
+			_, err = MasterKeyWrapper{Key: gone, Spec: curves.P256, V1: ver.v1}.Wrap(ctx, []byte("pt"), nil)
+			assert.ErrorIs(t, err, errDeviceGone, "sealing")
+			_, err = MasterKeyUnwrapper{Key: gone, Spec: curves.P256}.Unwrap(ctx, env, nil)
+			assert.ErrorIs(t, err, errDeviceGone, "opening")
+			assert.NotErrorIs(t, err, ErrDecrypt, "opening")
+		})
+	}
+}

@@ -67,7 +67,7 @@ func NewXAESDeriver(keySize int, enc BlockEncrypter) (*XAESDeriver, error) {
 	}
 	var l [16]byte
 	if err := enc.EncryptBlocks(l[:], l[:]); err != nil {
-		return nil, fmt.Errorf("%w: deriving the XAES subkey: %v", ErrKeyUnavailable, err)
+		return nil, fmt.Errorf("%w: deriving the XAES subkey: %w", ErrKeyUnavailable, err)
 	}
 	d := &XAESDeriver{prf: enc.EncryptBlocks, k1: dbl(l), keySize: keySize}
 	clear(l[:])
@@ -139,7 +139,7 @@ func (d *XAESDeriver) derive(dst, nonce []byte, prf func(dst, src []byte) error)
 	}
 	if err := prf(kx, kx); err != nil {
 		clear(kx)
-		return nil, fmt.Errorf("%w: deriving the XAES message key: %v", ErrKeyUnavailable, err)
+		return nil, fmt.Errorf("%w: deriving the XAES message key: %w", ErrKeyUnavailable, err)
 	}
 	return out, nil
 }

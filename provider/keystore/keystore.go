@@ -46,7 +46,9 @@ var ErrKeyNotFound = errors.New("keystore: key not found")
 // ErrUnavailable is wrapped by KeyStores that cannot answer now, or cannot
 // vouch that what they would answer is current (a replica cut off from its
 // shared store past its staleness bound): the request is refused as
-// temporarily unavailable, never answered from stale state.
+// temporarily unavailable, never answered from stale state. A key version
+// whose Seal, Open or derivation fails wrapping it (an HSM removed) makes
+// the request unavailable too, not a ciphertext that does not decrypt.
 var ErrUnavailable = errors.New("keystore: unavailable")
 
 // Checker is implemented by key stores that can tell whether they can
