@@ -3,6 +3,9 @@ package pkcs11
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ecdkp/ecdkp/provider/keystore"
+	"github.com/ecdkp/ecdkp/wrap"
 )
 
 // Errors callers branch on. Failures of PKCS#11 calls are *Error values,
@@ -39,6 +42,16 @@ const (
 	ckrMechanismParamInvalid = 0x71
 	ckrPINIncorrect          = 0xA0
 	ckrTokenNotPresent       = 0xE0
+
+	ckrDeviceError            = 0x30
+	ckrDeviceMemory           = 0x31
+	ckrDeviceRemoved          = 0x32
+	ckrSessionClosed          = 0xB0
+	ckrSessionCount           = 0xB1
+	ckrSessionHandleInvalid   = 0xB3
+	ckrTokenNotRecognized     = 0xE1
+	ckrUserNotLoggedIn        = 0x101
+	ckrCryptokiNotInitialized = 0x190
 )
 
 // Error is a PKCS#11 call that failed.
@@ -55,8 +68,15 @@ func (e *Error) Error() string {
 }
 
 // Is matches the sentinel of the return code: ErrPINIncorrect,
-// ErrMechanismInvalid or ErrTokenNotFound.
+// ErrMechanismInvalid or ErrTokenNotFound; and, for a token that cannot be
+// used now (removed, failing, out of sessions, logged out: see
+// unavailableCode), keystore.ErrUnavailable and wrap.ErrKeyUnavailable, so
+// the provider answers unavailable, not an internal error or a ciphertext
+// that does not decrypt.
 func (e *Error) Is(target error) bool {
+	if (target == keystore.ErrUnavailable || target == wrap.ErrKeyUnavailable) && unavailableCode(e.Code) {
+		return true
+	}
 	switch e.Code {
 	case ckrPINIncorrect:
 		return target == ErrPINIncorrect
@@ -64,6 +84,19 @@ func (e *Error) Is(target error) bool {
 		return target == ErrMechanismInvalid
 	case ckrTokenNotPresent:
 		return target == ErrTokenNotFound
+	}
+	return false
+}
+
+// unavailableCode lists the return codes of a token that cannot be used
+// now, whatever the request: a retry, once it is back, may succeed.
+func unavailableCode(code uint) bool {
+	switch code {
+	case ckrDeviceError, ckrDeviceMemory, ckrDeviceRemoved,
+		ckrSessionClosed, ckrSessionCount, ckrSessionHandleInvalid,
+		ckrTokenNotPresent, ckrTokenNotRecognized, ckrUserNotLoggedIn,
+		ckrCryptokiNotInitialized:
+		return true
 	}
 	return false
 }
