@@ -426,3 +426,56 @@ func TestDeletedRecord(t *testing.T) {
 	_, err = s.Key(ctx, md2.KeyID)
 	assert.ErrorIs(t, err, keystore.ErrKeyNotFound)
 }
+
+// TestWatchCompacted: a replica whose watch is behind a revision etcd has
+// since compacted (the watch restarts from a revision no longer kept)
+// reloads everything and misses no change made meanwhile: a disable, a new
+// key, a rotation, a deletion. The heartbeat is stopped, so the watch
+// alone brings them.
+func TestWatchCompacted(t *testing.T) {
+	c := sharedCluster(t)
+	cli := c.client(t)
+	ctx := context.Background()
+	prefix, kek := testPrefix(t), testKEK(t)
+	var logs logBuffer
+	s := openT(t, cli, prefix, kek, WithLogger(logs.logger()))
+	w := openT(t, c.client(t), prefix, kek)
+	a, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+	b, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+	gone, err := s.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+
+	s.cancel() // the replica stops following etcd
+	s.wg.Wait()
+	_, err = w.SetKeyState(ctx, a.KeyID, keystore.KeyDisabled)
+	require.NoError(t, err)
+	_, err = w.RotateKey(ctx, b.KeyID)
+	require.NoError(t, err)
+	added, err := w.CreateKey(ctx, keystore.KeyParams{Spec: keystore.SM4})
+	require.NoError(t, err)
+	_, err = cli.Delete(ctx, s.keyName(gone.KeyID))
+	require.NoError(t, err)
+	resp, err := cli.Get(ctx, s.metaName)
+	require.NoError(t, err)
+	_, err = cli.Compact(ctx, resp.Header.Revision)
+	require.NoError(t, err)
+	require.Less(t, s.Revision(), resp.Header.Revision, "the replica is behind the compaction")
+
+	wctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel // Close stops the watch restarted here
+	s.wg.Add(1)
+	go s.watch(wctx)
+
+	_, ok := eventually(5*time.Second, func() bool {
+		st := s.state.Load()
+		ka, kb := st.keys[a.KeyID], st.keys[b.KeyID]
+		_, stillGone := st.keys[gone.KeyID]
+		_, isAdded := st.keys[added.KeyID]
+		return ka != nil && ka.md.KeyState == keystore.KeyDisabled && kb != nil && kb.md.CurrentVersion == 2 && !stillGone && isAdded
+	})
+	assert.True(t, ok, "every change made while the watch was behind is applied")
+	assert.Contains(t, logs.String(), "compacted")
+	assert.GreaterOrEqual(t, s.Revision(), resp.Header.Revision)
+}
