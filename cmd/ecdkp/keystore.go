@@ -137,6 +137,9 @@ func (s storeFlags) open(ctx context.Context, e *env) (*store, error) {
 		if err != nil {
 			return nil, err
 		}
+		if s.log == nil {
+			cfg.Refresh = -1 // one short command; a server follows the token
+		}
 		st, err := pkcs11.Open(cfg)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"time"
 )
 
 // Environment variables read by ConfigFromEnv.
@@ -29,11 +30,21 @@ type Config struct {
 	PIN string
 	// Sessions is the size of the session pool; 0 means DefaultSessions.
 	Sessions int
+	// Refresh is how often the store rereads the token for what other
+	// processes changed since (keys created, versions added, states
+	// changed: `ecdkp keys` beside a running server, another replica on
+	// the same HSM): 0 means DefaultRefresh, a negative value never (a
+	// short command).
+	Refresh time.Duration
 }
+
+// DefaultRefresh is the period of Config.Refresh when it is 0: a change
+// another process makes is in force here within about this long.
+const DefaultRefresh = time.Second
 
 // String redacts the PIN.
 func (c Config) String() string {
-	return fmt.Sprintf("pkcs11.Config{Module: %q, TokenLabel: %q, PIN: <redacted>, Sessions: %d}", c.Module, c.TokenLabel, c.Sessions)
+	return fmt.Sprintf("pkcs11.Config{Module: %q, TokenLabel: %q, PIN: <redacted>, Sessions: %d, Refresh: %v}", c.Module, c.TokenLabel, c.Sessions, c.Refresh)
 }
 
 // GoString redacts the PIN in %#v too.
@@ -77,6 +88,9 @@ func (c Config) validate() (Config, error) {
 	}
 	if c.Sessions == 0 {
 		c.Sessions = DefaultSessions()
+	}
+	if c.Refresh == 0 {
+		c.Refresh = DefaultRefresh
 	}
 	return c, nil
 }

@@ -49,9 +49,12 @@
 // "ecdkp:K:vN:unreferenced:RANDOM" and makes a new one: the store never
 // destroys a key object, so material that was used is never lost.
 //
-// Keys are loaded at Open: lookups do not see what another process changes
-// after that (a key it created, a version it added) until the next Open.
-// Each change rereads its key from the token first, so a change of a key
+// Keys are loaded at Open, and the store rereads the token every
+// Config.Refresh (default 1 s: one C_FindObjects and one read per key), so
+// what another process changes (a key it created, a version it added, a
+// key it disabled) is in force here within about that long; a key whose
+// metadata disappears is kept as it was, never dropped. Each change
+// rereads its key from the token first, so a change of a key
 // another process changed since Open (`ecdkp keys rotate` beside a running
 // server) is made on top of that change and keeps its versions. A token
 // has no lock, so two processes changing one key at the very same moment

@@ -29,6 +29,9 @@ type Store struct {
 	order      []string // by serial
 	defaultID  string
 	nextSerial uint64
+
+	// stop ends the refresh loop, which closes stopped when it returns.
+	stop, stopped chan struct{}
 }
 
 // Open loads the module, finds the token, checks it offers CKM_AES_KEY_GEN
@@ -67,9 +70,16 @@ func Open(cfg Config) (*Store, error) {
 		mod.release()
 		return nil, err
 	}
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
 	if err := s.load(); err != nil {
+		close(s.stopped)
 		s.Close()
 		return nil, err
+	}
+	if cfg.Refresh > 0 {
+		go s.follow(cfg.Refresh)
+	} else {
+		close(s.stopped)
 	}
 	return s, nil
 }
@@ -85,6 +95,8 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	close(s.stop)
+	<-s.stopped
 	s.pool.close()
 	s.mod.logout(s.slot)
 	s.mod.release()
@@ -93,6 +105,14 @@ func (s *Store) Close() error {
 
 // TokenLabel is the label of the token the store uses.
 func (s *Store) TokenLabel() string { return s.label }
+
+// sortOrder sorts the keys by serial (then creation, then id).
+func (s *Store) sortOrder() {
+	slices.SortFunc(s.order, func(a, b string) int {
+		ka, kb := s.keys[a], s.keys[b]
+		return cmp.Or(cmp.Compare(ka.serial, kb.serial), ka.md.CreationDate.Compare(kb.md.CreationDate), cmp.Compare(a, b))
+	})
+}
 
 // load reads every key of the application from the token.
 func (s *Store) load() error {
@@ -126,10 +146,7 @@ func (s *Store) load() error {
 			s.order = append(s.order, id)
 			s.nextSerial = max(s.nextSerial, k.serial+1)
 		}
-		slices.SortFunc(s.order, func(a, b string) int {
-			ka, kb := s.keys[a], s.keys[b]
-			return cmp.Or(cmp.Compare(ka.serial, kb.serial), ka.md.CreationDate.Compare(kb.md.CreationDate), cmp.Compare(a, b))
-		})
+		s.sortOrder()
 		// The default key is the first one flagged so; others lose it.
 		for _, id := range s.order {
 			k := s.keys[id]
@@ -191,6 +208,101 @@ func (s *Store) reread(sh p11.SessionHandle, k *masterKey) (*masterKey, []loaded
 	}
 	n.md.Default = k.md.Default // the store's choice among flagged keys (load)
 	return n, metas, nil
+}
+
+// follow rereads the token every period until Close.
+func (s *Store) follow(period time.Duration) {
+	defer close(s.stopped)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), max(period, time.Second))
+		// A failing token is answered by the calls that use it; the next
+		// tick tries again.
+		_ = s.refresh(ctx)
+		cancel()
+	}
+}
+
+// refresh brings the store up to the token: a key another process created
+// is added, and a key another process changed (a higher revision: a
+// rotation, a state) replaces this store's copy. Nothing is ever dropped:
+// a key whose metadata is gone, or has two objects of one revision (two
+// processes changing it at once), is kept as it was.
+func (s *Store) refresh(ctx context.Context) error {
+	s.mu.RLock()
+	known := make(map[string]uint64, len(s.keys))
+	for id, k := range s.keys {
+		known[id] = k.revision
+	}
+	s.mu.RUnlock()
+	var loaded []*masterKey
+	err := s.pool.with(ctx, func(sh p11.SessionHandle) error {
+		metas, err := readMeta(s.mod.ctx, sh)
+		if err != nil {
+			return err
+		}
+		best, tied := map[string]*loadedMeta{}, map[string]bool{}
+		for i := range metas {
+			m := &metas[i]
+			id := m.doc.KeyID
+			switch cur, ok := best[id]; {
+			case !ok || m.doc.Revision > cur.doc.Revision:
+				best[id], tied[id] = m, false
+			case m.doc.Revision == cur.doc.Revision:
+				tied[id] = true
+			}
+		}
+		for id, m := range best {
+			if rev, ok := known[id]; tied[id] || ok && m.doc.Revision <= rev {
+				continue
+			}
+			k, err := s.loadKey(sh, m)
+			if err != nil {
+				return err
+			}
+			loaded = append(loaded, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	added := false
+	for _, k := range loaded {
+		id := k.md.KeyID
+		cur, ok := s.keys[id]
+		switch {
+		case ok && cur.revision >= k.revision:
+			continue // changed here meanwhile, on top of the token's
+		case ok:
+			k.md.Default = cur.md.Default // the store's choice among flagged keys (load)
+		case k.md.Default && s.defaultID == "":
+			s.defaultID = id
+		default:
+			k.md.Default = false
+		}
+		if !ok {
+			s.order = append(s.order, id)
+			s.nextSerial = max(s.nextSerial, k.serial+1)
+			added = true
+		}
+		s.keys[id] = k
+	}
+	if added {
+		s.sortOrder()
+	}
+	return nil
 }
 
 // isObjectProblem lists return codes that mean one object is unusable

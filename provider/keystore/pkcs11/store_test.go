@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	p11 "github.com/miekg/pkcs11"
 	"github.com/stretchr/testify/assert"
@@ -813,4 +814,62 @@ func openWith(c *p11.Ctx, sh p11.SessionHandle, h p11.ObjectHandle, sealed []byt
 	}
 	pt, err := c.Decrypt(sh, sealed[12:])
 	return err == nil && string(pt) == "sealed under the orphan"
+}
+
+// TestFollowsOtherProcess: a store that stays open (a server) sees what
+// another store on the token (the CLI, a replica) creates, rotates and
+// disables, within its Refresh, and opens what the other sealed under a
+// version it added; a store with Refresh off does not.
+func TestFollowsOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	label := takeToken(t)
+	cfg := testConfig(label)
+	cfg.Refresh = 50 * time.Millisecond
+	server, err := Open(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { server.Close() })
+	cfg.Refresh = -1
+	frozen, err := Open(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { frozen.Close() })
+
+	cli := openStore(t, label)
+	md, err := cli.CreateKey(ctx, keystore.KeyParams{Spec: keystore.AES256})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { _, err := server.Key(ctx, md.KeyID); return err == nil }, 5*time.Second, 10*time.Millisecond,
+		"a key another process created")
+	_, err = cli.RotateKey(ctx, md.KeyID)
+	require.NoError(t, err)
+	k, err := cli.Key(ctx, md.KeyID)
+	require.NoError(t, err)
+	env, err := wrap.MasterKeyWrapper{Key: k, Spec: curves.P256}.Wrap(ctx, []byte("under v2"), nil)
+	require.NoError(t, err)
+	_, err = cli.SetKeyState(ctx, md.KeyID, keystore.KeyDisabled)
+	require.NoError(t, err)
+
+	require.Eventually(t, func() bool {
+		k, err := server.Key(ctx, md.KeyID)
+		return err == nil && k.Metadata().KeyState == keystore.KeyDisabled
+	}, 5*time.Second, 10*time.Millisecond, "a key another process disabled")
+	k, err = server.Key(ctx, md.KeyID)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), k.CurrentVersion(), "the version another process added")
+	pt, err := wrap.MasterKeyUnwrapper{Key: k, Spec: curves.P256}.Unwrap(ctx, env, nil)
+	require.NoError(t, err, "what the other sealed under its new version opens here")
+	assert.Equal(t, "under v2", string(pt))
+	keys, err := server.ListKeys(ctx)
+	require.NoError(t, err)
+	assert.Len(t, keys, 1)
+
+	_, err = frozen.Key(ctx, md.KeyID)
+	assert.ErrorIs(t, err, keystore.ErrKeyNotFound, "Refresh off: the store keeps what it loaded at Open")
+
+	// A change made here after the other's is made on top of it.
+	_, err = server.SetKeyState(ctx, md.KeyID, keystore.KeyEnabled)
+	require.NoError(t, err)
+	later := openStore(t, label)
+	k, err = later.Key(ctx, md.KeyID)
+	require.NoError(t, err)
+	assert.Equal(t, keystore.KeyEnabled, k.Metadata().KeyState)
+	assert.Equal(t, uint32(2), k.CurrentVersion())
 }
