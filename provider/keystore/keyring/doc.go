@@ -46,4 +46,11 @@
 //
 // Each master key has versions: RotateKey adds one, new envelopes are sealed
 // under the newest, and every older version still opens its envelopes.
+//
+// What the seal cannot tell: an older copy of the whole file put back (it
+// is authentic, so it is accepted, with the states and versions it had: a
+// key disabled since is enabled again, and envelopes of versions added
+// since no longer open); keep the file where only its owner writes. A
+// change writes a new file and renames it over the path, so a symbolic
+// link at the path is replaced by a regular file on the first change.
 package keyring
