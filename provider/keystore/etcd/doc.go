@@ -111,7 +111,10 @@
 //     through any replicas or the `keys` command, never lose an update.
 //     The first key created becomes the default key in the same
 //     transaction. A write that fails without an answer is read back
-//     before it is retried, so it is never applied twice.
+//     before it is retried, so it is not applied twice; the one exception
+//     is a rotation whose answer was lost and whose record another writer
+//     changed meanwhile: it cannot tell, is retried, and the key gets one
+//     version more than asked (nothing is lost).
 //   - The writer's own cache holds the change when the call returns.
 //   - Every other replica applies it when its watch delivers it (in
 //     milliseconds), and at the latest at its next successful heartbeat:

@@ -631,7 +631,9 @@ type write struct {
 // compare failed (another writer came first). A request that fails without
 // an answer may still have committed: the records are read back, and the
 // transaction is retried only when they are not this one's, so a retried
-// write is never applied twice and never reported lost.
+// write is never reported lost and not applied twice (unless another
+// writer changed the records in between: a rotation then adds one version
+// more, see the package doc).
 func (s *Store) commit(ctx context.Context, cmps []clientv3.Cmp, puts []write) (bool, error) {
 	ops := make([]clientv3.Op, len(puts))
 	for i, w := range puts {
