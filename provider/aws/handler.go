@@ -188,6 +188,12 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return answer{}, refuse(provider.FailNotFound), "this endpoint serves POST / only", true
 	}
+	if targets := r.Header[TargetHeader]; len(targets) > 1 {
+		// A singleton field sent twice: SigV4 signs the values joined, a
+		// gateway in front may act on the last, the lookup takes the
+		// first.
+		return answer{}, refuse(provider.FailNotFound), TargetHeader + " must be sent once", true
+	}
 	o, known := operations[op]
 	if !known || !strings.HasPrefix(q.r.Header.Get(TargetHeader), targetPrefix) {
 		return answer{}, refuse(provider.FailNotFound), "unknown operation " + quote.Quote(q.r.Header.Get(TargetHeader), clipLen), true

@@ -507,3 +507,34 @@ func TestPartition(t *testing.T) {
 		assert.Contains(t, out["message"], "partition", wrong)
 	}
 }
+
+// TestTargetOnce: X-Amz-Target names the operation once. Sent twice (and
+// signed so), the canonical request joins the values while a gateway in
+// front may act on one and the handler on another, so it is refused,
+// whichever comes first, before any key is touched.
+func TestTargetOnce(t *testing.T) {
+	s := newServer(t)
+	keyID := s.createKey(t, testAK)
+	body := []byte(`{"KeyId":"` + keyID + `","KeyPairSpec":"ECC_NIST_P256"}`)
+	for _, targets := range [][]string{
+		{"TrentService.GenerateDataKeyPair", "TrentService.GenerateDataKeyPairWithoutPlaintext"},
+		{"TrentService.GenerateDataKeyPairWithoutPlaintext", "TrentService.GenerateDataKeyPair"},
+		{"TrentService.GenerateDataKeyPair", "TrentService.GenerateDataKeyPair"},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header["X-Amz-Target"] = targets
+		auth.SetNonce(req.Header)
+		require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		assert.Equal(t, 400, resp.StatusCode, "%q: %v", targets, out)
+		assert.Equal(t, "UnknownOperationException", out["__type"], "%q", targets)
+		assert.NotContains(t, out, "PrivateKeyPlaintext", "%q", targets)
+		assert.Contains(t, out["message"], "X-Amz-Target", "%q", targets)
+	}
+}
