@@ -53,7 +53,9 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithDefaultAccount sets the account (the project) of requests whose
 // caller is not bound to exactly one project and whose KeyId is not an
-// ARN naming one: keystore.DefaultProject unless set.
+// ARN naming one: keystore.DefaultProject unless set. An account that is
+// not a valid project (keystore.ValidProject; "" included) is no default:
+// the requests that would act in it are refused (KMSInternalException).
 func WithDefaultAccount(account string) Option {
 	return func(h *handler) { h.account = account }
 }

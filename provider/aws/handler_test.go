@@ -538,3 +538,37 @@ func TestTargetOnce(t *testing.T) {
 		assert.Contains(t, out["message"], "X-Amz-Target", "%q", targets)
 	}
 }
+
+// TestInvalidDefaultAccount: a default account that is no valid project
+// (WithDefaultAccount("") by mistake) is refused for every request that
+// would act in it, never taken as "no project": the key of another
+// account was reached without its ARN, and a policy on that account's
+// resources did not apply.
+func TestInvalidDefaultAccount(t *testing.T) {
+	for _, account := range []string{"", "a:b", "*"} {
+		t.Run(account, func(t *testing.T) {
+			s := newServer(t, aws.WithDefaultAccount(account))
+			md, err := s.kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256, Project: acctB})
+			require.NoError(t, err)
+			for _, tc := range []struct {
+				op string
+				in map[string]any
+			}{
+				{"GenerateDataKeyPair", map[string]any{"KeyId": md.KeyID, "KeyPairSpec": "ECC_NIST_P256"}},
+				{"DescribeKey", map[string]any{"KeyId": md.KeyID}},
+				{"ListKeys", map[string]any{}},
+				{"CreateKey", map[string]any{}},
+			} {
+				status, out := s.call(t, testAK, tc.op, tc.in)
+				assert.Equal(t, 500, status, "%s: %v", tc.op, out)
+				assert.Equal(t, "KMSInternalException", out["__type"], tc.op)
+				assert.NotContains(t, out, "PrivateKeyPlaintext", tc.op)
+			}
+			// An ARN names the account; a caller of one account acts in it.
+			status, out := s.call(t, testAK, "DescribeKey", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctB + ":key/" + md.KeyID})
+			assert.Equal(t, 200, status, out)
+			status, out = s.call(t, boundAK, "ListKeys", map[string]any{})
+			assert.Equal(t, 200, status, out)
+		})
+	}
+}
