@@ -38,6 +38,9 @@ type admitted struct {
 	release func()
 	// decision is the Authorizer's last, nil when none ran.
 	decision *Decision
+	// az is the request's conversation with the Authorizer (nil without
+	// one), for a decision on what only opening the envelope tells.
+	az *authz
 }
 
 // admit does, in this order, everything before key material is generated
@@ -49,6 +52,7 @@ type admitted struct {
 func (p *Provider) admit(ctx context.Context, a admission) (admitted, error) {
 	var out admitted
 	az := p.newAuthz(ctx, a)
+	out.az = az
 	if err := az.ask(ctx, PhaseRequest, &out.decision); err != nil {
 		return out, err
 	}
@@ -199,6 +203,16 @@ func (z *authz) addKey(md keystore.KeyMetadata) {
 	}
 	z.req.Conditions[CondKeyUsage] = []string{string(md.KeyUsage)}
 	z.req.Conditions[CondKeyOrigin] = []string{string(md.Origin)}
+}
+
+// setKeySpec sets the data key pair's spec, once an envelope v1 opened
+// without a key_spec has told it.
+func (z *authz) setKeySpec(spec string) {
+	if z == nil {
+		return
+	}
+	z.req.Conditions[CondKeySpec] = []string{spec}
+	z.req.Conditions[CondDataKeyPairSpec] = z.req.Conditions[CondKeySpec]
 }
 
 func (z *authz) addAttestation(conds map[string]string) {

@@ -29,7 +29,11 @@ func Actions() []string {
 // lists them with their types and when they are known.
 const (
 	// CondKeySpec and CondDataKeyPairSpec are the data key pair's spec
-	// (e.g. ECC_NIST_P256), under Huawei's and AWS's names.
+	// (e.g. ECC_NIST_P256), under Huawei's and AWS's names. For decrypt
+	// it is the envelope's spec, whether or not the request names one:
+	// the v2 header's, or for an envelope v1 the request's key_spec, and
+	// without one what opening the envelope tells (asked again at
+	// PhaseFinal before the plaintext is returned).
 	CondKeySpec         = "kms:KeySpec"
 	CondDataKeyPairSpec = "kms:DataKeyPairSpec"
 	// CondWithPlainText is whether the private key is returned in

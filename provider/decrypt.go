@@ -45,9 +45,17 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 	if req.KeyID != "" && req.KeyID != keyID {
 		return nil, keyID, nil, Errorf(FailIncorrectKey, "cipher_text was sealed under master key %s, not %s", keyID, req.KeyID)
 	}
+	// The Authorizer decides on the pair's spec: a v2 header names it
+	// (authenticated: an envelope whose header was changed does not
+	// open), a v1 envelope only by the caller's key_spec, or once opened.
+	// A spec left out must not slip past a Deny on kms:KeySpec.
+	askSpec := req.KeySpec
+	if h.Version != 1 {
+		askSpec = string(h.KeySpec)
+	}
 	ad, err := p.admit(ctx, admission{
 		action: ActionDecrypt, keyID: keyID, sequence: req.Sequence,
-		keySpec: req.KeySpec, aad: req.AdditionalAuthenticatedData, context: req.EncryptionContext,
+		keySpec: askSpec, aad: req.AdditionalAuthenticatedData, context: req.EncryptionContext,
 		holder: HolderPlaintext, dryRun: req.DryRun,
 	})
 	if err != nil {
@@ -69,6 +77,14 @@ func (p *Provider) decryptDatakeyPair(ctx context.Context, req *DecryptDatakeyPa
 		return nil, keyID, ad.decision, openError(err, keyID, h.KeyVersion, req.KeySpec)
 	}
 	defer clear(pt)
+	if askSpec == "" {
+		// An envelope v1 without a key_spec: its spec is known only
+		// now, and the plaintext goes out only if it is allowed too.
+		ad.az.setKeySpec(string(spec))
+		if err := ad.az.ask(ctx, PhaseFinal, &ad.decision); err != nil {
+			return nil, keyID, ad.decision, err
+		}
+	}
 	key, err := encoding.ParsePKCS8(pt)
 	if err != nil || key.Curve().Spec() != spec {
 		return nil, keyID, ad.decision, Errorf(FailInternal, "cipher_text authenticated but does not hold a %s PKCS#8 private key", spec)

@@ -57,7 +57,7 @@
 // set (keys here are single-region and have no tags or aliases):
 //
 //	key                          type     known
-//	kms:KeySpec                  String   request   the data key pair's spec
+//	kms:KeySpec                  String   request   the data key pair's spec (decrypt: the envelope's)
 //	kms:DataKeyPairSpec          String   request   the same, AWS's name
 //	kms:WithPlainText            Bool     request   the private key is returned in plaintext
 //	ecdkp:Holder                 String   request   plaintext, wrapping_key, recipient or none

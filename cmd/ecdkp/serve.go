@@ -35,6 +35,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	if !keystore.ValidProject(*awsAccount) {
+		return fmt.Errorf("--aws-account %q is not a project id (1 to 64 of A-Z a-z 0-9 _ -)", *awsAccount)
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	creds, err := af.load(e)
 	if err != nil {

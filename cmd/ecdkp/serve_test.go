@@ -185,6 +185,10 @@ func TestServeSecureByDefault(t *testing.T) {
 			"--credentials replaces the dev-loop credentials, and a token ($ECDKP_TOKEN or --token-file) is given too: unset it, or put it in the file"},
 		{"credentials and an access key", map[string]string{"ECDKP_SK": "s"}, []string{"--addr", "127.0.0.1:0", "--credentials", credsFile, "--ak", "AK"},
 			"and --ak is given too"},
+		{"an empty AWS account", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--aws-account", ""},
+			`--aws-account "" is not a project id`},
+		{"an AWS account with a colon", map[string]string{"ECDKP_TOKEN": "t"}, []string{"--addr", "127.0.0.1:0", "--aws-account", "1111:2222"},
+			`--aws-account "1111:2222" is not a project id`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var so, se strings.Builder

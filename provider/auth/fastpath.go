@@ -122,6 +122,13 @@ type v4KeyID struct{ accessKey, secret, date, region, service string }
 // window at once, so this is room for hundreds of access keys.
 const maxV4Keys = 1024
 
+// maxCachedAccessKeyLen bounds the access keys the cache keeps (the
+// longest a Credentials store holds): an unauthenticated request may name
+// an access key as long as the header allows, and its entry is kept as a
+// known one's would be. A longer one is derived each time, known or not,
+// so its timing tells nothing either.
+const maxCachedAccessKeyLen = 128
+
 // signingKey returns the signing key of secret for the scope.
 func (c *v4KeyCache) signingKey(id v4KeyID) [sha256.Size]byte {
 	c.mu.RLock()
@@ -131,6 +138,9 @@ func (c *v4KeyCache) signingKey(id v4KeyID) [sha256.Size]byte {
 		return k
 	}
 	k = deriveSigningKeyV4(id.secret, id.date, id.region, id.service)
+	if len(id.accessKey) > maxCachedAccessKeyLen {
+		return k
+	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxV4Keys {
 		c.m = make(map[v4KeyID][sha256.Size]byte)

@@ -218,3 +218,34 @@ func TestSigningKeyCache(t *testing.T) {
 	assert.LessOrEqual(t, len(c.m), maxV4Keys, "bounded")
 	assert.Equal(t, want, c.signingKey(id))
 }
+
+// TestSigningKeyCacheHoldsNoLongAccessKeys: the signing key cache holds
+// entries for unknown access keys too (so that its timing does not tell
+// which exist), so what an unauthenticated caller can make it hold must be
+// small: an access key longer than any credential's is derived every time
+// and never kept. Without the bound, 1024 requests with 60 KiB access keys
+// (serve's header limit is 64 KiB) held 60 MiB.
+func TestSigningKeyCacheHoldsNoLongAccessKeys(t *testing.T) {
+	a := testV4Authenticator()
+	body := []byte(`{}`)
+	const n, long = 64, 16 << 10
+	for i := range n {
+		ak := fmt.Sprintf("%0*d", long, i)
+		r := v4ServerRequest(t, awsTarget, body, testNow)
+		require.NoError(t, SignV4(r, body, ak, "any", awsRegion, "kms", testNow))
+		_, err := a.Authenticate(r, body)
+		require.ErrorIs(t, err, ErrUnauthenticated)
+		assert.Contains(t, err.Error(), mismatch, "the same answer as any unknown access key")
+	}
+	held := 0
+	for id := range a.keys.m {
+		held += len(id.accessKey)
+	}
+	assert.LessOrEqual(t, held, n*maxCachedAccessKeyLen, "bytes of access keys the cache holds")
+
+	// A known access key is still cached, and its signatures verify.
+	r := v4ServerRequest(t, awsTarget, body, testNow)
+	_, err := a.Authenticate(r, body)
+	require.NoError(t, err)
+	assert.Contains(t, a.keys.m, v4KeyID{accessKey: testAK, secret: testSK, date: "20260304", region: awsRegion, service: "kms"})
+}

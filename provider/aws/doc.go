@@ -36,7 +36,9 @@
 // must be allowed there); otherwise it is the caller's one project, or the
 // default account (WithDefaultAccount). No aliases. Bodies are read
 // strictly (package internal/jsonobj): exact member names, no duplicates,
-// no members the operation does not define. An empty body is an input
+// no members the operation does not define. X-Amz-Target and Content-Type
+// are sent once (a second one, which a gateway in front may have read
+// instead, is refused). An empty body is an input
 // with no members, {}, as the AWS JSON protocols require servers to read
 // it.
 //

@@ -53,7 +53,9 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithDefaultAccount sets the account (the project) of requests whose
 // caller is not bound to exactly one project and whose KeyId is not an
-// ARN naming one: keystore.DefaultProject unless set.
+// ARN naming one: keystore.DefaultProject unless set. An account that is
+// not a valid project (keystore.ValidProject; "" included) is no default:
+// the requests that would act in it are refused (KMSInternalException).
 func WithDefaultAccount(account string) Option {
 	return func(h *handler) { h.account = account }
 }
@@ -187,6 +189,12 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 	r := q.r
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return answer{}, refuse(provider.FailNotFound), "this endpoint serves POST / only", true
+	}
+	if targets := r.Header[TargetHeader]; len(targets) > 1 {
+		// A singleton field sent twice: SigV4 signs the values joined, a
+		// gateway in front may act on the last, the lookup takes the
+		// first.
+		return answer{}, refuse(provider.FailNotFound), TargetHeader + " must be sent once", true
 	}
 	o, known := operations[op]
 	if !known || !strings.HasPrefix(q.r.Header.Get(TargetHeader), targetPrefix) {

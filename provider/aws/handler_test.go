@@ -507,3 +507,68 @@ func TestPartition(t *testing.T) {
 		assert.Contains(t, out["message"], "partition", wrong)
 	}
 }
+
+// TestTargetOnce: X-Amz-Target names the operation once. Sent twice (and
+// signed so), the canonical request joins the values while a gateway in
+// front may act on one and the handler on another, so it is refused,
+// whichever comes first, before any key is touched.
+func TestTargetOnce(t *testing.T) {
+	s := newServer(t)
+	keyID := s.createKey(t, testAK)
+	body := []byte(`{"KeyId":"` + keyID + `","KeyPairSpec":"ECC_NIST_P256"}`)
+	for _, targets := range [][]string{
+		{"TrentService.GenerateDataKeyPair", "TrentService.GenerateDataKeyPairWithoutPlaintext"},
+		{"TrentService.GenerateDataKeyPairWithoutPlaintext", "TrentService.GenerateDataKeyPair"},
+		{"TrentService.GenerateDataKeyPair", "TrentService.GenerateDataKeyPair"},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header["X-Amz-Target"] = targets
+		auth.SetNonce(req.Header)
+		require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		resp.Body.Close()
+		assert.Equal(t, 400, resp.StatusCode, "%q: %v", targets, out)
+		assert.Equal(t, "UnknownOperationException", out["__type"], "%q", targets)
+		assert.NotContains(t, out, "PrivateKeyPlaintext", "%q", targets)
+		assert.Contains(t, out["message"], "X-Amz-Target", "%q", targets)
+	}
+}
+
+// TestInvalidDefaultAccount: a default account that is no valid project
+// (WithDefaultAccount("") by mistake) is refused for every request that
+// would act in it, never taken as "no project": the key of another
+// account was reached without its ARN, and a policy on that account's
+// resources did not apply.
+func TestInvalidDefaultAccount(t *testing.T) {
+	for _, account := range []string{"", "a:b", "*"} {
+		t.Run(account, func(t *testing.T) {
+			s := newServer(t, aws.WithDefaultAccount(account))
+			md, err := s.kr.CreateKey(t.Context(), keystore.KeyParams{Spec: keystore.AES256, Project: acctB})
+			require.NoError(t, err)
+			for _, tc := range []struct {
+				op string
+				in map[string]any
+			}{
+				{"GenerateDataKeyPair", map[string]any{"KeyId": md.KeyID, "KeyPairSpec": "ECC_NIST_P256"}},
+				{"DescribeKey", map[string]any{"KeyId": md.KeyID}},
+				{"ListKeys", map[string]any{}},
+				{"CreateKey", map[string]any{}},
+			} {
+				status, out := s.call(t, testAK, tc.op, tc.in)
+				assert.Equal(t, 500, status, "%s: %v", tc.op, out)
+				assert.Equal(t, "KMSInternalException", out["__type"], tc.op)
+				assert.NotContains(t, out, "PrivateKeyPlaintext", tc.op)
+			}
+			// An ARN names the account; a caller of one account acts in it.
+			status, out := s.call(t, testAK, "DescribeKey", map[string]any{"KeyId": "arn:aws:kms:us-east-1:" + acctB + ":key/" + md.KeyID})
+			assert.Equal(t, 200, status, out)
+			status, out = s.call(t, boundAK, "ListKeys", map[string]any{})
+			assert.Equal(t, 200, status, out)
+		})
+	}
+}

@@ -91,6 +91,11 @@ func (q *request) setProject(account string) error {
 		if len(q.pr.Projects) == 1 {
 			account = q.pr.Projects[0]
 		}
+		if !keystore.ValidProject(account) {
+			// Never "no project", which the provider reads as every
+			// project: a key of any account, no policy on its account.
+			return pre(provider.FailInternal, "this server has no valid default account; name the key by its ARN")
+		}
 	}
 	if !q.pr.AllowsProject(account) {
 		return pre(provider.FailForbidden, "principal %s may not act in account %s", quote.Clip(q.pr.Name, clipLen), account)
