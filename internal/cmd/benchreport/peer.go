@@ -282,8 +282,13 @@ func renderFloors(p func(string, ...any), r *peerReport, cpu, raw float64) {
 	}
 	if httpFloor > 0 {
 		left := budgetVsRaw*raw - raw - httpFloor
-		p("\nOn net/http the budget of %.0fx leaves %.1f µs a request for everything but the curve and the transport\n", budgetVsRaw, left)
-		p("(signature check, parsing, admission, envelope, audit trail, request log, metrics); ecdkp spends %.1f µs on them.\n", cpu-raw-httpFloor)
+		if left > 0 {
+			p("\nOn net/http the budget of %.0fx leaves %.1f µs a request for everything but the curve and the transport\n", budgetVsRaw, left)
+		} else {
+			p("\nOn net/http the curve and the transport alone cost %.1f µs a request, %.1f µs over the budget of %.0fx before any\n", raw+httpFloor, -left, budgetVsRaw)
+			p("other work: no server on net/http meets it on this machine. The rest\n")
+		}
+		p("(signature check, parsing, admission, envelope, audit trail, request log, metrics) costs ecdkp %.1f µs.\n", cpu-raw-httpFloor)
 	}
 }
 

@@ -47,7 +47,20 @@ func TestRenderPeer(t *testing.T) {
 	assert.Contains(t, md, "| floor-http: net/http (ecdkp's timeouts) reading the body and answering a canned answer | 8.0 µs | 0.73x |")
 	assert.Contains(t, md, "| floor-tcp: a bare socket loop, one read and one write a request | 3.0 µs | 0.27x |")
 	assert.Contains(t, md, "the budget of 2x leaves 3.0 µs a request", "2 x 11 - 11 - 8")
-	assert.Contains(t, md, "ecdkp spends 8.0 µs on them", "27 - 11 - 8")
+	assert.Contains(t, md, "metrics) costs ecdkp 8.0 µs", "27 - 11 - 8")
+
+	// A transport floor above what the budget leaves for it.
+	over := peerFixture()
+	for i := range over.Runs {
+		if over.Runs[i].Target == "floor-http" {
+			over.Runs[i].CPUus = 14
+		}
+	}
+	out.Reset()
+	render(&out, strings.NewReader(""), "m", over, before)
+	md = out.String()
+	assert.Contains(t, md, "the curve and the transport alone cost 25.0 µs a request, 3.0 µs over the budget of 2x", "11 + 14 against 2 x 11")
+	assert.NotContains(t, md, "leaves -")
 	assert.Contains(t, md, "| ecdkp-aws | 20000 | 0 | 0 µs | 0 µs | 30.0 MiB | 50.0 | 0, 0 | within |")
 	assert.Contains(t, md, "| local-kms | 20000 | 0 | 0 µs | 0 µs | 90.0 MiB | — | 0, 0 | — |", "local-kms has no RSS budget")
 	assert.Contains(t, md, "ecdkp 70.0 MiB; local-kms 40.0 MiB;")
