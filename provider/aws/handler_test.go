@@ -74,6 +74,12 @@ func (s *server) call(t *testing.T, ak, op string, in any) (int, map[string]any)
 	t.Helper()
 	body, err := json.Marshal(in)
 	require.NoError(t, err)
+	return s.callRaw(t, ak, op, body)
+}
+
+// callRaw is call with the body as is.
+func (s *server) callRaw(t *testing.T, ak, op string, body []byte) (int, map[string]any) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
@@ -328,24 +334,6 @@ func TestReplayRecordUnreachable(t *testing.T) {
 	assert.Equal(t, "DependencyTimeoutException", out["__type"])
 }
 
-// raw sends one signed operation with body as is and returns the status
-// and the decoded body.
-func (s *server) raw(t *testing.T, op string, body []byte) (int, map[string]any) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "TrentService."+op)
-	auth.SetNonce(req.Header)
-	require.NoError(t, auth.SignV4(req, body, testAK, testSK, "us-east-1", "kms", time.Now()))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
-}
-
 // TestEmptyBody: a request with no body is an input with no members, as
 // the AWS JSON protocols require of servers: ListKeys lists, an operation
 // with required members says which is missing; a body of white space only
@@ -365,7 +353,7 @@ func TestEmptyBody(t *testing.T) {
 		{"white space", "ListKeys", " ", 400, "SerializationException", "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, out := s.raw(t, tc.op, []byte(tc.body))
+			status, out := s.callRaw(t, testAK, tc.op, []byte(tc.body))
 			assert.Equal(t, tc.status, status, out)
 			if tc.status == 200 {
 				require.IsType(t, []any{}, out["Keys"], out)
