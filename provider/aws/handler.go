@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/internal/httpbody"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
@@ -207,7 +207,7 @@ func (q *request) serve(op string) (_ answer, _ *refusal, msg string, before boo
 	} else if len(cts) == 0 || cts[0] != contentType && !isContentType(cts[0]) {
 		return answer{}, refuse(provider.FailMalformedJSON), "Content-Type must be " + contentType, true
 	}
-	body, e := readBody(r)
+	body, e := httpbody.Read(r, MaxBodySize)
 	if e != nil {
 		return answer{}, refuse(e.Failure), e.Message, true
 	}
@@ -278,28 +278,6 @@ func isContentType(ct string) bool {
 	return err == nil && mt == contentType
 }
 
-func readBody(r *http.Request) ([]byte, *provider.Error) {
-	if r.ContentLength > MaxBodySize {
-		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
-	}
-	body, eof, err := readAtMost(r.Body, r.ContentLength, MaxBodySize+1)
-	if eof {
-		// Read to its end: closing it spares the server discarding
-		// the rest.
-		_ = r.Body.Close()
-	}
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return nil, provider.Wrapf(provider.FailCanceled, err, "request canceled while reading the body")
-		}
-		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "reading the request body failed")
-	}
-	if len(body) > MaxBodySize {
-		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
-	}
-	return body, nil
-}
-
 // emptyObject is what an empty request body means: AWS JSON 1.1 servers
 // must accept an empty body as an input with no members (Smithy's AWS JSON
 // protocols, "Empty body serialization").
@@ -314,33 +292,6 @@ func parseBody(body []byte) (*jsonobj.Object, *provider.Error) {
 		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "%v", err)
 	}
 	return o, nil
-}
-
-// readAtMost reads r to its end or to limit bytes, as
-// io.ReadAll(io.LimitReader(r, limit)) does, into one buffer sized for
-// length (the request's Content-Length, when known) and one byte more, so
-// a body of the announced length is read without growing it. eof says the
-// end of r was seen.
-func readAtMost(r io.Reader, length, limit int64) (_ []byte, eof bool, _ error) {
-	size := int64(512)
-	if length > 0 {
-		size = min(length+1, limit)
-	}
-	b := make([]byte, 0, size)
-	for int64(len(b)) < limit {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, true, nil
-		}
-		if err != nil {
-			return b, false, err
-		}
-	}
-	return b, false, nil
 }
 
 func newRequestID() string {

@@ -1,11 +1,9 @@
 package huawei
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/ecdkp/ecdkp/internal/quote"
 	"github.com/ecdkp/ecdkp/provider"
 	"github.com/ecdkp/ecdkp/provider/auth"
+	"github.com/ecdkp/ecdkp/provider/internal/httpbody"
 	"github.com/ecdkp/ecdkp/provider/keystore"
 )
 
@@ -130,7 +129,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, caller *provider
 	if e := checkContentType(r); e != nil {
 		return e, true
 	}
-	body, e := readBody(r)
+	body, e := httpbody.Read(r, MaxBodySize)
 	if e != nil {
 		return e, true
 	}
@@ -269,53 +268,3 @@ var (
 	noStore  = []string{"no-store"}
 	jsonUTF8 = []string{"application/json;charset=UTF-8"}
 )
-
-// readBody reads at most MaxBodySize bytes.
-func readBody(r *http.Request) ([]byte, *provider.Error) {
-	if r.ContentLength > MaxBodySize {
-		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is %d bytes, more than %d", r.ContentLength, MaxBodySize)
-	}
-	body, eof, err := readAtMost(r.Body, r.ContentLength, MaxBodySize+1)
-	if eof {
-		// Read to its end: closing it spares the server discarding
-		// the rest.
-		_ = r.Body.Close()
-	}
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return nil, provider.Wrapf(provider.FailCanceled, err, "request canceled while reading the body")
-		}
-		return nil, provider.Wrapf(provider.FailMalformedJSON, err, "reading the request body failed")
-	}
-	if len(body) > MaxBodySize {
-		return nil, provider.Errorf(provider.FailRequestTooLarge, "request body is more than %d bytes", MaxBodySize)
-	}
-	return body, nil
-}
-
-// readAtMost reads r to its end or to limit bytes, as
-// io.ReadAll(io.LimitReader(r, limit)) does, into one buffer sized for
-// length (the request's Content-Length, when known) and one byte more, so
-// a body of the announced length is read without growing it. eof says the
-// end of r was seen.
-func readAtMost(r io.Reader, length, limit int64) (_ []byte, eof bool, _ error) {
-	size := int64(512)
-	if length > 0 {
-		size = min(length+1, limit)
-	}
-	b := make([]byte, 0, size)
-	for int64(len(b)) < limit {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, true, nil
-		}
-		if err != nil {
-			return b, false, err
-		}
-	}
-	return b, false, nil
-}

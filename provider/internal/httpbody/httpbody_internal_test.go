@@ -1,4 +1,4 @@
-package huawei
+package httpbody
 
 import (
 	"bytes"
