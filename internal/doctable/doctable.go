@@ -6,8 +6,11 @@ package doctable
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ecdkp/ecdkp/provider"
 )
 
 // Rows returns the submatches of every line of file that matches row.
@@ -33,4 +36,43 @@ func Rows(t testing.TB, file string, row *regexp.Regexp) [][]string {
 // dialect's failure table, the code matching code.
 func FailureRow(code string) *regexp.Regexp {
 	return regexp.MustCompile(`^//\t(\S.*?)\s{2,}(\d{3})\s+(` + code + `)$`)
+}
+
+// CheckFailureTable holds a dialect's failure table in file (rows of
+// FailureRow(code)) to the dialect's codes, row for row, and checks every
+// provider failure has a code; mk makes the dialect's code of a row's
+// status and code.
+func CheckFailureTable[C comparable](t *testing.T, file, code string, codes map[provider.Failure]C, mk func(status int, code string) C) {
+	t.Helper()
+	byName := map[string]provider.Failure{}
+	for _, f := range provider.Failures() {
+		byName[f.String()] = f
+	}
+	documented := map[provider.Failure]C{}
+	for _, m := range Rows(t, file, FailureRow(code)) {
+		f, ok := byName[m[1]]
+		if !ok {
+			t.Fatalf("doctable: documented failure %q is not a provider failure", m[1])
+		}
+		if _, dup := documented[f]; dup {
+			t.Fatalf("doctable: failure %q documented twice", m[1])
+		}
+		status, _ := strconv.Atoi(m[2])
+		documented[f] = mk(status, m[3])
+	}
+	for f, c := range codes {
+		if d, ok := documented[f]; !ok || d != c {
+			t.Errorf("doctable: %s's table says %v for failure %q, the code %v", file, d, f, c)
+		}
+	}
+	for f := range documented {
+		if _, ok := codes[f]; !ok {
+			t.Errorf("doctable: %s documents failure %q, which has no code", file, f)
+		}
+	}
+	for _, f := range provider.Failures() {
+		if _, ok := codes[f]; !ok {
+			t.Errorf("doctable: failure %q has no code", f)
+		}
+	}
 }
