@@ -6,65 +6,19 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/ecdkp/ecdkp/internal/peerreport"
 )
 
-// The report `loadgen peer` (scripts/peerbench) writes: the fields of it
-// this command renders.
-type peerReport struct {
-	Machine      string           `json:"machine"`
-	CPUs         int              `json:"cpus"`
-	Go           string           `json:"go"`
-	Label        string           `json:"label"`
-	LoadAvgStart float64          `json:"loadavg_start"`
-	Reps         int              `json:"reps"`
-	Seconds      float64          `json:"seconds_per_rep"`
-	Conns        []int            `json:"conns"`
-	Raw          []rawRun         `json:"raw"`
-	Runs         []run            `json:"runs"`
-	Memory       []run            `json:"memory"`
-	MatrixRSSKiB map[string]int64 `json:"matrix_rss_hwm_kib"`
-	Profile      *profile         `json:"profile"`
-}
-
-type rawRun struct {
-	Spec   string  `json:"spec"`
-	Rep    int     `json:"rep"`
-	WallNs float64 `json:"wall_ns"`
-	CPUNs  float64 `json:"cpu_ns"`
-}
-
-type run struct {
-	Target   string  `json:"target"`
-	Server   string  `json:"server"`
-	Dialect  string  `json:"dialect"`
-	Spec     string  `json:"spec"`
-	Conns    int     `json:"conns"`
-	Rep      int     `json:"rep"`
-	Requests int64   `json:"requests"`
-	Errors   int64   `json:"errors"`
-	Non2xx   int64   `json:"non2xx"`
-	RPS      float64 `json:"rps"`
-	P50us    float64 `json:"p50_us"`
-	P99us    float64 `json:"p99_us"`
-	CPUus    float64 `json:"cpu_us_per_req"`
-	Allocs   float64 `json:"allocs_per_req"`
-	RSSKiB   int64   `json:"rss_hwm_kib"`
-}
-
-type profile struct {
-	Label        string     `json:"label"`
-	Run          run        `json:"run"`
-	Categories   []category `json:"categories"`
-	SyscallShare float64    `json:"syscall_share"`
-	Top          []category `json:"top"`
-}
-
-type category struct {
-	Name         string  `json:"name"`
-	Share        float64 `json:"share"`
-	Us           float64 `json:"us_per_req"`
-	SyscallShare float64 `json:"syscall_share"`
-}
+// The report `loadgen peer` (scripts/peerbench) writes (package
+// peerreport), by the names this command uses.
+type (
+	peerReport = peerreport.Report
+	rawRun     = peerreport.Raw
+	run        = peerreport.Run
+	profile    = peerreport.Profile
+	category   = peerreport.Category
+)
 
 func readPeer(path string) (*peerReport, error) {
 	b, err := os.ReadFile(path)
@@ -100,7 +54,7 @@ const (
 )
 
 // rawCPU is the median raw key generation CPU per key of a spec, in µs.
-func (r *peerReport) rawCPU(spec string) float64 {
+func rawCPU(r *peerReport, spec string) float64 {
 	var v []float64
 	for _, x := range r.Raw {
 		if x.Spec == spec {
@@ -110,7 +64,7 @@ func (r *peerReport) rawCPU(spec string) float64 {
 	return median(v)
 }
 
-func (r *peerReport) runsOf(target, spec string, conns int) []run {
+func runsOf(r *peerReport, target, spec string, conns int) []run {
 	var out []run
 	for _, x := range r.Runs {
 		if x.Target == target && x.Spec == spec && x.Conns == conns {
@@ -164,7 +118,7 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 	p("Ratios to local-kms are the median of the per-repetition ratios. Allocations per request are ecdkp's Go heap\n")
 	p("allocations (go_memstats_mallocs_total on its /metrics) over the repetition.\n\n")
 	p("Run %s, %d cores (%s), %s, 1-minute load average %.2f at the start.\n", r.Label, r.CPUs, r.Machine, r.Go, r.LoadAvgStart)
-	if raw := r.rawCPU(budgetSpec); raw > 0 {
+	if raw := rawCPU(r, budgetSpec); raw > 0 {
 		p("Raw P-256 GenerateKey in this run: %.1f µs of CPU per key.\n", raw)
 	}
 
@@ -175,14 +129,14 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 		}
 	}
 	for _, spec := range specs {
-		raw := r.rawCPU(spec)
+		raw := rawCPU(r, spec)
 		p("\n### %s (raw GenerateKey %.1f µs CPU)\n\n", spec, raw)
 		p("| target | conns | req/s | server CPU µs/req | vs raw | vs local-kms | p50 | p99 | allocs/req | errors, non-2xx |\n")
 		p("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, n := range r.Conns {
-			lk := r.runsOf("local-kms", spec, n)
+			lk := runsOf(r, "local-kms", spec, n)
 			for _, t := range targetOrder {
-				rs := r.runsOf(t, spec, n)
+				rs := runsOf(r, t, spec, n)
 				if len(rs) == 0 {
 					continue
 				}
@@ -207,9 +161,9 @@ func renderPeer(p func(string, ...any), r *peerReport, before *peerReport) {
 		}
 	}
 
-	aws, lk := r.runsOf("ecdkp-aws", budgetSpec, budgetConns), r.runsOf("local-kms", budgetSpec, budgetConns)
+	aws, lk := runsOf(r, "ecdkp-aws", budgetSpec, budgetConns), runsOf(r, "local-kms", budgetSpec, budgetConns)
 	if len(aws) > 0 {
-		raw := r.rawCPU(budgetSpec)
+		raw := rawCPU(r, budgetSpec)
 		cpu := medianOf(aws, func(x run) float64 { return x.CPUus })
 		p("\n### Budget\n\nP-256, 4 connections, AWS dialect: server CPU per request at most %.0fx raw GenerateKey and at most\n", budgetVsRaw)
 		p("1/3 of local-kms's, in the same run.\n\n")
@@ -262,7 +216,7 @@ func renderFloors(p func(string, ...any), r *peerReport, cpu, raw float64) {
 	var rows []string
 	var httpFloor float64
 	for _, f := range floors {
-		rs := r.runsOf(f.target, budgetSpec, budgetConns)
+		rs := runsOf(r, f.target, budgetSpec, budgetConns)
 		if len(rs) == 0 {
 			continue
 		}
@@ -317,11 +271,11 @@ func renderProfiles(p func(string, ...any), now, before *peerReport) {
 	}
 	p("\n| raw P-256 GenerateKey (CPU) |")
 	for _, c := range cols {
-		p(" %.1f µs |", c.rawCPU(budgetSpec))
+		p(" %.1f µs |", rawCPU(c, budgetSpec))
 	}
 	p("\n| ratio |")
 	for _, c := range cols {
-		p(" %.2fx |", c.Profile.Run.CPUus/c.rawCPU(budgetSpec))
+		p(" %.2fx |", c.Profile.Run.CPUus/rawCPU(c, budgetSpec))
 	}
 	p("\n| allocations per request |")
 	for _, c := range cols {

@@ -9,35 +9,6 @@ import (
 	"time"
 )
 
-// runResult is one repetition against one target.
-type runResult struct {
-	Target   string   `json:"target"`
-	Server   string   `json:"server"`
-	Dialect  string   `json:"dialect"`
-	Spec     string   `json:"spec"` // "mixed" for several
-	Specs    []string `json:"specs,omitempty"`
-	Conns    int      `json:"conns"`
-	Rep      int      `json:"rep"`
-	Requests int64    `json:"requests"`
-	Errors   int64    `json:"errors"`
-	Non2xx   int64    `json:"non2xx"`
-	Seconds  float64  `json:"seconds"`
-	RPS      float64  `json:"rps"`
-	P50us    float64  `json:"p50_us"`
-	P99us    float64  `json:"p99_us"`
-	MaxUs    float64  `json:"max_us"`
-	// CPUus is the server's CPU (user + system, every thread) over the
-	// repetition divided by the requests answered in it.
-	CPUus float64 `json:"cpu_us_per_req"`
-	// Allocs is the server's Go heap allocations per request (ecdkp only,
-	// from its /metrics; -1 when unknown).
-	Allocs float64 `json:"allocs_per_req"`
-	// RSSKiB is the server's peak resident set so far (VmHWM).
-	RSSKiB     int64   `json:"rss_hwm_kib"`
-	LoadAvg    float64 `json:"loadavg"`
-	FirstError string  `json:"first_error,omitempty"`
-}
-
 // drive sends requests of specs (in turn) to t over conns keep-alive
 // connections for dur, or until maxRequests were answered, and measures
 // the server over that window.

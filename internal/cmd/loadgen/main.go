@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/ecdkp/ecdkp/curves"
+	"github.com/ecdkp/ecdkp/internal/peerreport"
 )
 
 func main() {
@@ -59,6 +60,15 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// The report's types (package peerreport), by the names this command uses.
+type (
+	peerReport     = peerreport.Report
+	runResult      = peerreport.Run
+	rawResult      = peerreport.Raw
+	profileSummary = peerreport.Profile
+	category       = peerreport.Category
+)
 
 // parseSpecs reads "all" (every spec of the registry) or a comma list.
 func parseSpecs(s string) []string {

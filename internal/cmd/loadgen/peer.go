@@ -15,27 +15,6 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 )
 
-// peerReport is what `loadgen peer` writes: every repetition, the raw
-// key generation measured between them, the 32-connection memory runs
-// and the profile.
-type peerReport struct {
-	Machine      string      `json:"machine"`
-	CPUs         int         `json:"cpus"`
-	Go           string      `json:"go"`
-	Label        string      `json:"label"`
-	LoadAvgStart float64     `json:"loadavg_start"`
-	Reps         int         `json:"reps"`
-	Seconds      float64     `json:"seconds_per_rep"`
-	Conns        []int       `json:"conns"`
-	Raw          []rawResult `json:"raw"`
-	Runs         []runResult `json:"runs"`
-	Memory       []runResult `json:"memory"`
-	// MatrixRSSKiB is each server's peak RSS after all the repetitions,
-	// by server.
-	MatrixRSSKiB map[string]int64 `json:"matrix_rss_hwm_kib,omitempty"`
-	Profile      *profileSummary  `json:"profile,omitempty"`
-}
-
 // Specs both servers serve, and those only ecdkp does.
 var (
 	peerSpecs  = []string{string(curves.P256), string(curves.P384), string(curves.Secp256k1)}

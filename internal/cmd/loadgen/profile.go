@@ -12,30 +12,6 @@ import (
 	"time"
 )
 
-// profileSummary is where a CPU profile of the server spent its time,
-// by component, in µs per request (the profile's shares times the CPU per
-// request measured over the same window).
-type profileSummary struct {
-	// Label says what was profiled; Commit the code (git describe).
-	Label      string     `json:"label"`
-	Commit     string     `json:"commit"`
-	Run        runResult  `json:"run"`
-	Samples    float64    `json:"samples_seconds"`
-	Categories []category `json:"categories"`
-	// Syscalls is the share of the profile inside system calls.
-	SyscallShare float64 `json:"syscall_share"`
-	// Top are the functions of the most flat time.
-	Top []category `json:"top"`
-}
-
-// category is one component's share of the profile.
-type category struct {
-	Name         string  `json:"name"`
-	Share        float64 `json:"share"`
-	Us           float64 `json:"us_per_req"`
-	SyscallShare float64 `json:"syscall_share,omitempty"`
-}
-
 // components attribute a sample to the innermost frame (from the leaf
 // towards the root) that matches one of them; the first rule that matches
 // a frame wins. A sample that matches none is the runtime's (scheduler,

@@ -7,19 +7,6 @@ import (
 	"github.com/ecdkp/ecdkp/curves"
 )
 
-// rawResult is key generation alone, in this process, one goroutine: the
-// curve operation the server's cost per request is compared with.
-type rawResult struct {
-	Spec string `json:"spec"`
-	Rep  int    `json:"rep"`
-	Ops  int64  `json:"ops"`
-	// WallNs is the time per key; CPUNs the process's CPU per key (the
-	// garbage collector's share included), the unit of the server's
-	// CPU per request.
-	WallNs float64 `json:"wall_ns"`
-	CPUNs  float64 `json:"cpu_ns"`
-}
-
 // rawGenerate generates and destroys keys of spec for dur.
 func rawGenerate(spec string, dur time.Duration) (rawResult, error) {
 	res := rawResult{Spec: spec}
