@@ -243,14 +243,21 @@ func appendCanonicalRequest(dst []byte, method string, u *url.URL, host string, 
 		return dst, err
 	}
 	dst = append(dst, '\n')
+	dst = appendSignedHeaders(dst, signed)
+	dst = append(dst, '\n')
+	return append(dst, bodyHash...), nil
+}
+
+// appendSignedHeaders appends the signed header names joined by ';', the
+// canonical request's SignedHeaders line of both signing schemes.
+func appendSignedHeaders(dst []byte, signed []string) []byte {
 	for i, s := range signed {
 		if i > 0 {
 			dst = append(dst, ';')
 		}
 		dst = append(dst, s...)
 	}
-	dst = append(dst, '\n')
-	return append(dst, bodyHash...), nil
+	return dst
 }
 
 // hexSHA256 is the lower-case hex SHA-256 of b.

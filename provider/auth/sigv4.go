@@ -274,12 +274,7 @@ func (a *SigV4Authenticator) appendCanonical(dst []byte, r *http.Request, signed
 		return dst, err
 	}
 	dst = append(dst, '\n')
-	for i, s := range signed {
-		if i > 0 {
-			dst = append(dst, ';')
-		}
-		dst = append(dst, s...)
-	}
+	dst = appendSignedHeaders(dst, signed)
 	dst = append(dst, '\n')
 	return append(dst, bodyHash...), nil
 }
