@@ -205,7 +205,6 @@ func generateDataKeyPair(withPlain bool) func(q *request) (answer, error) {
 	}
 }
 
-// decrypt serves Decrypt of a PrivateKeyCiphertextBlob.
 // maxCiphertextBlob is AWS's bound of a CiphertextBlob (1 to 6144 bytes),
 // and maxCiphertextBlobB64 the length of its base64.
 const (
@@ -213,6 +212,7 @@ const (
 	maxCiphertextBlobB64 = maxCiphertextBlob / 3 * 4
 )
 
+// decrypt serves Decrypt of a PrivateKeyCiphertextBlob.
 func decrypt(q *request) (answer, error) {
 	m := members{o: q.body}
 	blob := m.str("CiphertextBlob")
