@@ -106,6 +106,26 @@ func (s *Store) Close() error {
 // TokenLabel is the label of the token the store uses.
 func (s *Store) TokenLabel() string { return s.label }
 
+// newest picks each key's metadata object of the highest revision (older
+// ones are left by an interrupted change and removed by the next one), and
+// names the keys whose highest revision is held by two objects (two
+// processes changed the key at once).
+func newest(metas []loadedMeta) (best map[string]*loadedMeta, tied map[string]bool) {
+	best, tied = map[string]*loadedMeta{}, map[string]bool{}
+	for i := range metas {
+		m := &metas[i]
+		id := m.doc.KeyID
+		switch cur, ok := best[id]; {
+		case !ok || m.doc.Revision > cur.doc.Revision:
+			best[id] = m
+			delete(tied, id)
+		case m.doc.Revision == cur.doc.Revision:
+			tied[id] = true
+		}
+	}
+	return best, tied
+}
+
 // sortOrder sorts the keys by serial (then creation, then id).
 func (s *Store) sortOrder() {
 	slices.SortFunc(s.order, func(a, b string) int {
@@ -121,21 +141,9 @@ func (s *Store) load() error {
 		if err != nil {
 			return err
 		}
-		// The highest revision of each key wins; older ones are left by an
-		// interrupted change and removed by the next one.
-		best := map[string]*loadedMeta{}
-		for i := range metas {
-			m := &metas[i]
-			id := m.doc.KeyID
-			cur, ok := best[id]
-			switch {
-			case !ok:
-				best[id] = m
-			case m.doc.Revision > cur.doc.Revision:
-				best[id] = m
-			case m.doc.Revision == cur.doc.Revision:
-				return fmt.Errorf("%w: two metadata objects of key %s have revision %d", ErrCorruptObject, id, m.doc.Revision)
-			}
+		best, tied := newest(metas)
+		for id := range tied {
+			return fmt.Errorf("%w: two metadata objects of key %s have revision %d", ErrCorruptObject, id, best[id].doc.Revision)
 		}
 		for id, m := range best {
 			k, err := s.loadKey(sh, m)
@@ -184,15 +192,10 @@ func (s *Store) reread(sh p11.SessionHandle, k *masterKey) (*masterKey, []loaded
 	if err != nil {
 		return nil, nil, err
 	}
-	var best *loadedMeta
-	for i := range metas {
-		m := &metas[i]
-		switch {
-		case best == nil || m.doc.Revision > best.doc.Revision:
-			best = m
-		case m.doc.Revision == best.doc.Revision:
-			return nil, nil, fmt.Errorf("%w: two metadata objects of key %s have revision %d (two processes changed it at once?)", ErrCorruptObject, k.md.KeyID, m.doc.Revision)
-		}
+	newestOf, tied := newest(metas)
+	best := newestOf[k.md.KeyID]
+	if tied[k.md.KeyID] {
+		return nil, nil, fmt.Errorf("%w: two metadata objects of key %s have revision %d (two processes changed it at once?)", ErrCorruptObject, k.md.KeyID, best.doc.Revision)
 	}
 	switch {
 	case best == nil:
@@ -247,17 +250,7 @@ func (s *Store) refresh(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		best, tied := map[string]*loadedMeta{}, map[string]bool{}
-		for i := range metas {
-			m := &metas[i]
-			id := m.doc.KeyID
-			switch cur, ok := best[id]; {
-			case !ok || m.doc.Revision > cur.doc.Revision:
-				best[id], tied[id] = m, false
-			case m.doc.Revision == cur.doc.Revision:
-				tied[id] = true
-			}
-		}
+		best, tied := newest(metas)
 		for id, m := range best {
 			if rev, ok := known[id]; tied[id] || ok && m.doc.Revision <= rev {
 				continue
