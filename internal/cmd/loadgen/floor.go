@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -133,12 +134,12 @@ func startFloor(mode, dir string, answer []byte) (*server, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	answerPath := dir + "/floor-answer.json"
+	answerPath := filepath.Join(dir, "floor-answer.json")
 	if err := os.WriteFile(answerPath, answer, 0o600); err != nil {
 		return nil, "", err
 	}
 	var addr string
-	s, err := start(self, []string{"floor", "-mode", mode, "-answer", answerPath}, nil, dir+"/"+mode+".log", func(b []byte) bool {
+	s, err := start(self, []string{"floor", "-mode", mode, "-answer", answerPath}, nil, filepath.Join(dir, mode+".log"), func(b []byte) bool {
 		addrs, ok := ecdkpLines(b, "serving")
 		addr = addrs["serving"]
 		return ok
