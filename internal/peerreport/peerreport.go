@@ -3,6 +3,15 @@
 // definition of its fields, which both commands use.
 package peerreport
 
+// The targets of loadgen's floor servers, which answer a canned body and
+// do no work: what the transport alone costs.
+const (
+	// FloorHTTP is net/http with ecdkp serve's timeouts.
+	FloorHTTP = "floor-http"
+	// FloorTCP is a bare socket loop, one read and one write a request.
+	FloorTCP = "floor-tcp"
+)
+
 // Report is what `loadgen peer` writes: every repetition, the raw
 // key generation measured between them, the 32-connection memory runs
 // and the profile.

@@ -96,13 +96,13 @@ func medianOf(rs []run, f func(run) float64) float64 {
 	return median(v)
 }
 
-var targetOrder = []string{"ecdkp-aws", "local-kms", "ecdkp-huawei", "floor-http", "floor-tcp"}
+var targetOrder = []string{"ecdkp-aws", "local-kms", "ecdkp-huawei", peerreport.FloorHTTP, peerreport.FloorTCP}
 
 // floors are loadgen's servers that answer a canned body and do no work:
 // what the transport alone costs.
 var floors = []struct{ target, what string }{
-	{"floor-http", "net/http (ecdkp's timeouts) reading the body and answering a canned answer"},
-	{"floor-tcp", "a bare socket loop, one read and one write a request"},
+	{peerreport.FloorHTTP, "net/http (ecdkp's timeouts) reading the body and answering a canned answer"},
+	{peerreport.FloorTCP, "a bare socket loop, one read and one write a request"},
 }
 
 // renderPeer writes the side-by-side sections.
@@ -221,7 +221,7 @@ func renderFloors(p func(string, ...any), r *peerReport, cpu, raw float64) {
 			continue
 		}
 		c := medianOf(rs, func(x run) float64 { return x.CPUus })
-		if f.target == "floor-http" {
+		if f.target == peerreport.FloorHTTP {
 			httpFloor = c
 		}
 		rows = append(rows, fmt.Sprintf("| %s: %s | %.1f µs | %.2fx |\n", f.target, f.what, c, c/raw))

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/ecdkp/ecdkp/internal/peerreport"
 )
 
 // The floor servers answer every request with the same canned body (a
@@ -26,8 +28,8 @@ import (
 //	floor-http  net/http with the timeouts of ecdkp serve, reading the body
 //	floor-tcp   a bare loop on the socket: one read and one write a request
 const (
-	floorHTTP = "floor-http"
-	floorTCP  = "floor-tcp"
+	floorHTTP = peerreport.FloorHTTP
+	floorTCP  = peerreport.FloorTCP
 )
 
 // runFloor serves -mode's floor on 127.0.0.1 until killed, and logs its
